@@ -1,0 +1,5 @@
+"""``python -m edocstd`` runs the command line."""
+
+from edocstd.cli import run
+
+run()

@@ -1,0 +1,391 @@
+"""The ``edocstd`` command line.
+
+Exit codes (INTERFACES.md): 0 when the outcome is positive for every input, 1 when it is
+negative for at least one, 2 for usage errors and files that cannot be opened at all.
+The CLI never prints a traceback: every failure becomes a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from edocstd.errors import EdocError, InputError
+
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """A problem with the command line itself (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _t(lang: str, th: str, en: str) -> str:
+    return th if lang == "th" else en
+
+
+def _readable(path: str) -> Path:
+    """A path to an input file; missing or unreadable files are usage-level failures (exit 2)."""
+    p = Path(path)
+    if not p.is_file():
+        raise _UsageError(f"cannot open {path}: no such file")
+    if not os.access(p, os.R_OK):
+        raise _UsageError(f"cannot open {path}: permission denied")
+    return p
+
+
+def _print_json(data: Any, out: TextIO) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from edocstd.schema._validate import validate
+
+    results: list[dict[str, Any]] = []
+    exit_code = EXIT_OK
+    for name in args.files:
+        try:
+            path = _readable(name)
+            report = validate(path)
+        except (_UsageError, InputError) as exc:
+            exit_code = EXIT_USAGE
+            if args.json:
+                results.append({"file": name, "valid": False, "problems": [], "error": str(exc)})
+            else:
+                print(f"{name}: {exc}", file=sys.stderr)
+            continue
+        if not report.valid and exit_code == EXIT_OK:
+            exit_code = EXIT_NEGATIVE
+        if args.json:
+            results.append({"file": name, **report.to_dict()})
+            continue
+        if report.valid:
+            print(f"{name}: " + _t(args.lang, "ถูกต้อง", "valid"))
+        else:
+            print(
+                f"{name}: "
+                + _t(
+                    args.lang,
+                    f"ไม่ถูกต้อง ({len(report.problems)} ปัญหา)",
+                    f"invalid ({len(report.problems)} problem"
+                    f"{'s' if len(report.problems) != 1 else ''})",
+                )
+            )
+            for p in report.problems:
+                print(f"  {p.code} {p.location}: {p.message(args.lang)}")
+    if args.json:
+        _print_json(results, sys.stdout)
+    return exit_code
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def _cmd_fingerprint(args: argparse.Namespace) -> int:
+    from edocstd.schema._codec import fingerprint
+
+    exit_code = EXIT_OK
+    for name in args.files:
+        try:
+            fp = fingerprint(_readable(name))
+        except _UsageError as exc:
+            print(str(exc), file=sys.stderr)
+            exit_code = EXIT_USAGE
+            continue
+        except EdocError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            exit_code = max(exit_code, EXIT_NEGATIVE)
+            continue
+        print(f"{fp}  {name}" if len(args.files) > 1 else fp)
+    return exit_code
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from edocstd._inspect import inspect_document
+
+    path = _readable(args.file)
+    try:
+        info = inspect_document(path)
+    except EdocError as exc:
+        if args.json:
+            _print_json({"file": args.file, "error": str(exc)}, sys.stdout)
+        else:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+        return EXIT_NEGATIVE
+    if args.json:
+        _print_json({"file": args.file, **info.to_dict()}, sys.stdout)
+    else:
+        print(info.render(args.lang))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- sign
+
+
+def _load_signer(args: argparse.Namespace) -> Any:
+    from edocstd.sign._signer import Signer
+
+    chosen = [bool(args.key), bool(args.pkcs12), bool(args.pkcs11)]
+    if sum(chosen) != 1:
+        raise _UsageError("give exactly one of --key/--cert, --pkcs12 or --pkcs11")
+    if args.key:
+        if not args.cert:
+            raise _UsageError("--key needs --cert")
+        key_pem = _readable(args.key).read_bytes()
+        cert_pem = _readable(args.cert).read_bytes()
+        chain_pem = b"".join(_readable(c).read_bytes() for c in args.chain) or None
+        password = _secret(args.password_env) if args.password_env else None
+        return Signer.from_pem(key_pem, cert_pem, chain_pem=chain_pem, password=password)
+    if args.pkcs12:
+        if not args.password_env:
+            raise _UsageError("--pkcs12 needs --password-env VAR (passwords never go on argv)")
+        return Signer.from_pkcs12(_readable(args.pkcs12).read_bytes(), _secret(args.password_env))
+    if not args.pin_env:
+        raise _UsageError("--pkcs11 needs --pin-env VAR (PINs never go on argv)")
+    return Signer.from_pkcs11(args.pkcs11, _secret(args.pin_env), module=args.pkcs11_module)
+
+
+def _secret(var: str) -> str:
+    value = os.environ.get(var)
+    if value is None:
+        raise _UsageError(f"environment variable {var} is not set")
+    return value
+
+
+def _parse_time(value: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _UsageError(f"not an ISO 8601 date-time: {value!r}") from None
+    if t.tzinfo is None:
+        raise _UsageError(f"the date-time needs a UTC offset: {value!r}")
+    return t
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    from edocstd._level import Level
+    from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
+    from edocstd.sign._sign import SchemaCheck, sign_file
+
+    src = _readable(args.input)
+    signer = _load_signer(args)
+    try:
+        algorithm = SignatureAlgorithm.from_name(args.algorithm) if args.algorithm else None
+        level = Level.parse(args.level)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    kwargs: dict[str, Any] = {}
+    if args.tsa:
+        kwargs["tsa"] = args.tsa
+    sign_file(
+        src,
+        Path(args.output),
+        signer,
+        level=level,
+        algorithm=algorithm,
+        c14n=C14N.from_name(args.c14n),
+        digest=DigestAlgorithm.from_name(args.digest),
+        signing_time=_parse_time(args.signing_time) if args.signing_time else None,
+        schema=SchemaCheck.SKIP if args.no_schema else SchemaCheck.REQUIRE,
+        **kwargs,
+    )
+    print(f"{args.output}: signed ({level.value})", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from edocstd.verify import Policy, TrustStore, Verifier
+
+    if not args.trust:
+        raise _UsageError("verify needs at least one --trust PEM")
+    trust = TrustStore.from_pem(b"".join(_readable(t).read_bytes() for t in args.trust))
+    crls = tuple(_readable(c).read_bytes() for c in args.crl)
+    min_level = None if args.min_level.lower() == "none" else args.min_level
+    policy = Policy(
+        revocation=args.revocation,
+        require_schema=not args.no_schema,
+        allow_legacy=args.allow_sha1,
+        min_level=min_level,
+    )
+    verifier = Verifier(trust=trust, policy=policy, crls=crls)
+    at = _parse_time(args.at) if args.at else None
+    exit_code = EXIT_OK
+    results: list[dict[str, Any]] = []
+    for name in args.files:
+        try:
+            path = _readable(name)
+        except _UsageError as exc:
+            exit_code = EXIT_USAGE
+            if args.json:
+                results.append({"file": name, "indication": None, "error": str(exc)})
+            else:
+                print(str(exc), file=sys.stderr)
+            continue
+        report = verifier.assess(path, at=at)
+        if not report.passed and exit_code == EXIT_OK:
+            exit_code = EXIT_NEGATIVE
+        if args.json:
+            results.append({"file": name, **report.to_dict()})
+        else:
+            print(f"{name}: {report.summary(args.lang)}")
+    if args.json:
+        _print_json(results, sys.stdout)
+    return exit_code
+
+
+# --------------------------------------------------------------------------- extend
+
+
+def _cmd_extend(args: argparse.Namespace) -> int:
+    from edocstd._level import Level
+    from edocstd.sign._sign import extend_file
+
+    src = _readable(args.input)
+    try:
+        level = Level.parse(args.level)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    extend_file(src, Path(args.output), level=level, tsa=args.tsa)
+    print(f"{args.output}: extended to {level.value}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from edocstd._demo import run_demo
+
+    return run_demo(lang=args.lang, out=sys.stdout)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="edocstd",
+        description="EDOC 1.0 electronic licences and certificates: validate, sign, verify.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def lang(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--lang", choices=("th", "en"), default="en", help="message language")
+
+    sp = sub.add_parser("validate", help="validate documents against EDOC 1.0")
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("--json", action="store_true", help="print a JSON array")
+    lang(sp)
+    sp.set_defaults(func=_cmd_validate)
+
+    sp = sub.add_parser("inspect", help="show a document and its signatures without judging")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("--json", action="store_true")
+    lang(sp)
+    sp.set_defaults(func=_cmd_inspect)
+
+    sp = sub.add_parser("fingerprint", help="print each document's fingerprint (EDOC 1.0 §5.2)")
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.set_defaults(func=_cmd_fingerprint)
+
+    sp = sub.add_parser("sign", help="sign one document")
+    sp.add_argument("input", metavar="IN")
+    sp.add_argument("-o", "--output", required=True, metavar="OUT")
+    sp.add_argument("--key", metavar="PEM")
+    sp.add_argument("--cert", metavar="PEM")
+    sp.add_argument("--chain", metavar="PEM", action="append", default=[])
+    sp.add_argument("--password-env", metavar="VAR")
+    sp.add_argument("--pkcs12", metavar="FILE")
+    sp.add_argument("--pkcs11", metavar="URI")
+    sp.add_argument("--pin-env", metavar="VAR")
+    sp.add_argument("--pkcs11-module", metavar="PATH")
+    sp.add_argument("--level", default="B-B", choices=("B-B", "B-T", "B-LT", "B-LTA"))
+    sp.add_argument("--tsa", metavar="URL")
+    sp.add_argument("--algorithm", metavar="NAME")
+    sp.add_argument("--c14n", default="exc", choices=("exc", "c14n", "c14n11"))
+    sp.add_argument("--digest", default="sha256", choices=("sha256", "sha384", "sha512"))
+    sp.add_argument("--signing-time", metavar="ISO8601")
+    sp.add_argument("--no-schema", action="store_true", help="sign even if not a valid EDOC")
+    sp.set_defaults(func=_cmd_sign)
+
+    sp = sub.add_parser("verify", help="verify the signatures of documents")
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("--trust", metavar="PEM", action="append", default=[])
+    sp.add_argument("--at", metavar="ISO8601")
+    sp.add_argument("--revocation", default="offline", choices=("none", "offline", "online"))
+    sp.add_argument("--crl", metavar="FILE", action="append", default=[])
+    sp.add_argument(
+        "--min-level", default="B-B", choices=("none", "B-B", "B-T", "B-LT", "B-LTA")
+    )
+    sp.add_argument("--allow-sha1", action="store_true", help="accept SHA-1/MD5 (as legacy)")
+    sp.add_argument("--no-schema", action="store_true")
+    sp.add_argument("--json", action="store_true")
+    lang(sp)
+    sp.set_defaults(func=_cmd_verify)
+
+    sp = sub.add_parser("extend", help="augment the signatures in a document")
+    sp.add_argument("input", metavar="IN")
+    sp.add_argument("-o", "--output", required=True, metavar="OUT")
+    sp.add_argument("--level", required=True, choices=("B-T", "B-LT", "B-LTA"))
+    sp.add_argument("--tsa", metavar="URL")
+    sp.set_defaults(func=_cmd_extend)
+
+    sp = sub.add_parser("demo", help="build, sign and verify a sample licence")
+    lang(sp)
+    sp.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except _UsageError as exc:
+        print(f"edocstd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except EdocError as exc:
+        print(f"edocstd: {exc}", file=sys.stderr)
+        return EXIT_NEGATIVE
+    except KeyboardInterrupt:
+        print("edocstd: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+        print(f"edocstd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_NEGATIVE
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
