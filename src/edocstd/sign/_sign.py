@@ -1,0 +1,555 @@
+"""Signing: an enveloped XAdES B-B (or plain XMLDSig) signature over a whole XML document.
+
+Signing runs in three steps, and direct signing is exactly those steps run back to back:
+
+1. :func:`prepare` reads the document (through the hardened reader), validates it when it is an
+   EDOC document, digests it, builds the whole ``ds:Signature`` into the tree and returns the
+   canonical ``ds:SignedInfo`` bytes to sign;
+2. a :class:`~edocstd.sign._keys.SigningKey` (or a remote service, for external signing) signs
+   those bytes;
+3. :func:`complete` checks the signature value against the certificate, writes it in and
+   serialises the document once.
+
+Element Ids are derived from what is signed (document digest, signing time, certificate and the
+Ids of signatures already present), not drawn at random: given the same signing time, external
+signing produces the same bytes as direct signing, and two signatures in one document never
+share an Id.
+
+Memory: the document is parsed once, its canonical form is streamed into the hash and never held
+whole, and the output is serialised once (straight into the file for :func:`sign_file`).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import enum
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from edocstd._level import Level
+from edocstd._ns import DS_SIGNATURE, EC_ROOT
+from edocstd._source import Source
+from edocstd.errors import InputError, KeyAccessError, PolicyError, SigningError
+from edocstd.schema._parser import parse
+from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
+from edocstd.sign._c14n import UnsupportedC14NError, c14n, digest_tree
+from edocstd.sign._signer import Signer, check_algorithm, verify_signature_value
+from edocstd.sign._xades import Commitment, build_qualifying_properties, format_signing_time
+from edocstd.sign._xmldsig import (
+    Cosign,
+    SignatureParts,
+    allows_cosigning,
+    build_signature,
+    set_signature_value,
+    top_level_signatures,
+)
+
+__all__ = [
+    "Commitment",
+    "Cosign",
+    "PreparedSignature",
+    "SchemaCheck",
+    "SignOptions",
+    "complete",
+    "prepare",
+    "sign",
+    "sign_file",
+]
+
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_PRODUCIBLE_C14N = (C14N.EXC, C14N.C14N, C14N.C14N11)
+_PRODUCIBLE_DIGESTS = (DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512)
+
+
+class SchemaCheck(enum.Enum):
+    """Whether an EDOC document is validated before it is signed.
+
+    Documents of other kinds (any root other than ``ec:ElectronicCertificate``) are never
+    schema-checked: edocstd has no schema for them.
+    """
+
+    ENFORCE = "enforce"
+    """Validate EDOC documents (schema and business rules) and refuse to sign an invalid one."""
+    SKIP = "skip"
+    """Sign without validating (the CLI's ``--no-schema``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignOptions:
+    """Everything that shapes a signature, checked once.
+
+    ``signing_time`` of ``None`` means "now" (UTC), taken when the signature is prepared.
+    """
+
+    level: Level = Level.B_B
+    algorithm: SignatureAlgorithm | None = None
+    c14n: C14N = C14N.EXC
+    digest: DigestAlgorithm = DigestAlgorithm.SHA256
+    signing_time: dt.datetime | None = None
+    roles: tuple[str, ...] = ()
+    commitment: Commitment | None = None
+    cosign: Cosign = Cosign.AUTO
+    schema: SchemaCheck = SchemaCheck.ENFORCE
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.level, Level):
+            raise PolicyError(f"level must be a Level, not {self.level!r}")
+        if self.level not in (Level.B_B, Level.XMLDSIG):
+            raise PolicyError(
+                f"signing at level {self.level.value} is not yet supported: sign at B-B, then "
+                "extend the signature"
+            )
+        if self.algorithm is not None and not isinstance(self.algorithm, SignatureAlgorithm):
+            raise PolicyError(f"algorithm must be a SignatureAlgorithm, not {self.algorithm!r}")
+        if self.c14n not in _PRODUCIBLE_C14N:
+            raise PolicyError(
+                f"edocstd signs with exclusive C14N 1.0, inclusive C14N 1.0 or C14N 1.1 "
+                f"(without comments), not {self.c14n!r}"
+            )
+        if self.digest not in _PRODUCIBLE_DIGESTS:
+            raise PolicyError(
+                f"edocstd signs with SHA-256, SHA-384 or SHA-512, not {self.digest!r}"
+            )
+        if self.signing_time is not None and (
+            not isinstance(self.signing_time, dt.datetime) or self.signing_time.utcoffset() is None
+        ):
+            raise PolicyError("signing_time must be a datetime with a UTC offset (timezone-aware)")
+        if isinstance(self.roles, str):
+            raise PolicyError("roles must be a sequence of strings, not one string")
+        for role in self.roles:
+            if not isinstance(role, str) or not role.strip():
+                raise PolicyError("every signer role must be a non-empty string")
+        if self.commitment is not None and not isinstance(self.commitment, Commitment):
+            raise PolicyError(f"commitment must be a Commitment, not {self.commitment!r}")
+        if self.level is Level.XMLDSIG and (self.roles or self.commitment is not None):
+            raise PolicyError("signer roles and commitment types need XAdES (level B-B or above)")
+        if not isinstance(self.cosign, Cosign):
+            raise PolicyError(f"cosign must be a Cosign, not {self.cosign!r}")
+        if not isinstance(self.schema, SchemaCheck):
+            raise PolicyError(f"schema must be a SchemaCheck, not {self.schema!r}")
+
+
+@dataclass(eq=False)
+class PreparedSignature:
+    """A signature built up to its value: the state between :func:`prepare` and :func:`complete`.
+
+    ``data_to_sign`` is the canonical ``ds:SignedInfo``: the exact message a key must sign with
+    ``algorithm``. Services that take a pre-computed hash get it from :meth:`digest_to_sign`.
+    The object holds the parsed document, so keep it only as long as the signing takes.
+    """
+
+    data_to_sign: bytes
+    algorithm: SignatureAlgorithm
+    certificate: x509.Certificate
+    signing_time: dt.datetime
+    signature_id: str
+    _tree: etree._ElementTree = field(repr=False)
+    _parts: SignatureParts = field(repr=False)
+
+    def digest_to_sign(self) -> bytes:
+        """The hash of :attr:`data_to_sign` with the signature method's hash function.
+
+        Raises :class:`~edocstd.PolicyError` for Ed25519, which signs the message itself.
+        """
+        digest = self.algorithm.digest
+        if digest is None:
+            raise PolicyError(f"{self.algorithm.short_name} signs the whole message, not a hash")
+        return hashlib.new(digest.hash_name, self.data_to_sign).digest()
+
+
+class _ExternalKey:
+    """The key of a signer made for external signing: it never signs by itself."""
+
+    def sign(self, data: bytes, algorithm: SignatureAlgorithm) -> bytes:
+        raise KeyAccessError(
+            "this signer has no key of its own: use prepare() and complete() to sign externally"
+        )
+
+
+def external_signer(
+    certificate: x509.Certificate | bytes | os.PathLike[str],
+    chain: Sequence[x509.Certificate] | bytes | os.PathLike[str] = (),
+) -> Signer:
+    """A :class:`Signer` with a certificate but no key, for :func:`prepare` / :func:`complete`.
+
+    Use :meth:`Signer.with_algorithm` to pick a signature method other than the key's default.
+    """
+    return Signer.from_key(_ExternalKey(), certificate, chain)
+
+
+def _resolve_algorithm(signer: Signer, options: SignOptions) -> SignatureAlgorithm:
+    algorithm = options.algorithm or signer.algorithm
+    check_algorithm(algorithm, signer.public_key)
+    return algorithm
+
+
+def _validate_edoc(tree: etree._ElementTree) -> None:
+    from edocstd.errors import DocumentError
+    from edocstd.schema._validate import validate_tree
+
+    report = validate_tree(tree)
+    if not report.valid:
+        raise DocumentError(report)
+
+
+def _derive_ids(
+    document_digest: bytes,
+    signing_time: str,
+    certificate: x509.Certificate,
+    root: etree._Element,
+) -> tuple[str, str, str, str]:
+    taken = {str(v) for v in root.xpath("//@Id | //@ID | //@id")}  # type: ignore[union-attr]
+    seed = hashlib.sha256()
+    seed.update(document_digest)
+    seed.update(signing_time.encode("ascii"))
+    seed.update(certificate.public_bytes(serialization.Encoding.DER))
+    for sig in root.iterchildren(DS_SIGNATURE):
+        seed.update(b"\0" + (sig.get("Id") or "").encode("utf-8"))
+    counter = 0
+    while True:
+        h = seed.copy()
+        h.update(counter.to_bytes(4, "big"))
+        base = h.hexdigest()[:32]
+        ids = (f"id-{base}", f"value-id-{base}", f"r-id-{base}-1", f"xades-id-{base}")
+        if taken.isdisjoint(ids):
+            return ids
+        counter += 1
+
+
+def _check_inherited_xml_attributes(root: etree._Element, method: C14N) -> None:
+    # The canonical form of SignedInfo and SignedProperties is computed on the subtree. With
+    # inclusive canonicalization, xml:lang / xml:space (and for 1.0 xml:base / xml:id) of the
+    # root would be inherited into it, which subtree canonicalization does not reproduce; refuse
+    # rather than produce a signature other verifiers reject.
+    if method.exclusive:
+        return
+    for name in root.attrib:
+        if str(name).startswith(f"{{{_XML_NS}}}"):
+            raise PolicyError(
+                "the root element carries xml:* attributes, which inclusive canonicalization "
+                "would copy into the signature; sign with exclusive canonicalization (c14n=EXC)"
+            )
+
+
+def _prepare_tree(
+    tree: etree._ElementTree, signer: Signer, options: SignOptions
+) -> PreparedSignature:
+    root = tree.getroot()
+    if root.tag == DS_SIGNATURE:
+        raise InputError("the document is itself a ds:Signature; there is nothing to envelop")
+    algorithm = _resolve_algorithm(signer, options)
+    if options.schema is SchemaCheck.ENFORCE and root.tag == EC_ROOT:
+        _validate_edoc(tree)
+    _check_inherited_xml_attributes(root, options.c14n)
+
+    existing = list(root.iterchildren(DS_SIGNATURE))
+    if existing:
+        breaking = [s for s in existing if not allows_cosigning(s)]
+        if breaking:
+            ids = ", ".join(s.get("Id") or "(no Id)" for s in breaking)
+            raise SigningError(
+                f"the document already carries a signature ({ids}) that does not allow "
+                "co-signing: its whole-document reference lacks the XPath Filter 2.0 subtract "
+                "of all signatures, so adding another signature would invalidate it"
+            )
+        if options.cosign is Cosign.FORBID:
+            raise PolicyError(
+                "Cosign.FORBID asks for a single signature, but the document is already signed; "
+                "a parallel signature must allow co-signing (EDOC-1.0 §4.1)"
+            )
+        subtract = True
+    else:
+        subtract = options.cosign is Cosign.ALLOW
+    exclude = top_level_signatures(root) if subtract else []
+
+    try:
+        document_digest = digest_tree(tree, options.c14n, options.digest, exclude=exclude)
+    except UnsupportedC14NError as exc:
+        raise PolicyError(f"{exc}; sign with exclusive canonicalization (c14n=EXC)") from exc
+
+    when = options.signing_time or dt.datetime.now(dt.UTC)
+    when = when.replace(microsecond=0)
+    sig_id, value_id, ref_id, props_id = _derive_ids(
+        document_digest, format_signing_time(when), signer.certificate, root
+    )
+    xades = options.level is not Level.XMLDSIG
+    qp = (
+        build_qualifying_properties(
+            signature_id=sig_id,
+            signed_properties_id=props_id,
+            document_reference_id=ref_id,
+            signing_time=when,
+            certificate=signer.certificate,
+            digest=options.digest,
+            roles=tuple(options.roles),
+            commitment=options.commitment,
+        )
+        if xades
+        else None
+    )
+    try:
+        parts = build_signature(
+            signature_id=sig_id,
+            signature_value_id=value_id,
+            document_reference_id=ref_id,
+            algorithm=algorithm,
+            c14n=options.c14n,
+            digest=options.digest,
+            document_digest=document_digest,
+            subtract_signatures=subtract,
+            certificates=(signer.certificate, *signer.chain),
+            signed_properties_id=props_id if xades else None,
+            qualifying_properties=qp,
+        )
+    except ValueError as exc:  # lxml refuses text that XML cannot carry (e.g. control chars)
+        raise PolicyError(f"a signature property cannot be written in XML: {exc}") from exc
+
+    # The signature goes in as the last child of the root. Text after the previous last child
+    # stays where it is (it is that child's tail), so the enveloped transform gives back exactly
+    # the document that was digested above.
+    root.append(parts.signature)
+    try:
+        if parts.properties_digest_value is not None and qp is not None:
+            signed_props = qp[0]
+            props_digest = hashlib.new(
+                options.digest.hash_name, c14n(signed_props, options.c14n)
+            ).digest()
+            parts.properties_digest_value.text = base64.b64encode(props_digest).decode("ascii")
+        data = c14n(parts.signed_info, options.c14n)
+    except UnsupportedC14NError as exc:
+        root.remove(parts.signature)
+        raise PolicyError(f"{exc}; sign with exclusive canonicalization (c14n=EXC)") from exc
+    return PreparedSignature(
+        data_to_sign=data,
+        algorithm=algorithm,
+        certificate=signer.certificate,
+        signing_time=when,
+        signature_id=sig_id,
+        _tree=tree,
+        _parts=parts,
+    )
+
+
+def _options(
+    level: Level,
+    algorithm: SignatureAlgorithm | None,
+    c14n: C14N,
+    digest: DigestAlgorithm,
+    signing_time: dt.datetime | None,
+    roles: Sequence[str],
+    commitment: Commitment | None,
+    cosign: Cosign,
+    schema: SchemaCheck,
+) -> SignOptions:
+    if isinstance(roles, str):
+        raise PolicyError("roles must be a sequence of strings, not one string")
+    return SignOptions(
+        level=level,
+        algorithm=algorithm,
+        c14n=c14n,
+        digest=digest,
+        signing_time=signing_time,
+        roles=tuple(roles),
+        commitment=commitment,
+        cosign=cosign,
+        schema=schema,
+    )
+
+
+def prepare(
+    source: Source,
+    signer: Signer,
+    *,
+    level: Level = Level.B_B,
+    algorithm: SignatureAlgorithm | None = None,
+    c14n: C14N = C14N.EXC,
+    digest: DigestAlgorithm = DigestAlgorithm.SHA256,
+    signing_time: dt.datetime | None = None,
+    roles: Sequence[str] = (),
+    commitment: Commitment | None = None,
+    cosign: Cosign = Cosign.AUTO,
+    schema: SchemaCheck = SchemaCheck.ENFORCE,
+) -> PreparedSignature:
+    """Step 1 of external signing: build the signature and return what must be signed.
+
+    Takes the same arguments as :func:`sign`; ``signer`` only needs its certificate and chain
+    (see :func:`external_signer`). Sign ``result.data_to_sign`` (or ``result.digest_to_sign()``)
+    with ``result.algorithm`` elsewhere, then call :func:`complete`.
+    """
+    options = _options(
+        level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
+    )
+    return _prepare_tree(parse(source), signer, options)
+
+
+def _insert_value(prepared: PreparedSignature, signature_value: bytes) -> None:
+    if not isinstance(signature_value, bytes | bytearray):
+        raise SigningError("the signature value must be bytes")
+    public = prepared.certificate.public_key()
+    if not verify_signature_value(
+        public,  # type: ignore[arg-type]
+        prepared.algorithm,
+        prepared.data_to_sign,
+        bytes(signature_value),
+    ):
+        raise SigningError(
+            "the signature value does not verify with the signing certificate: the key does not "
+            "belong to the certificate, the wrong algorithm was used, or the signing device "
+            "returned a bad value (for ECDSA, the value must be raw r||s, not DER)"
+        )
+    set_signature_value(prepared._parts, bytes(signature_value))
+
+
+def complete(prepared: PreparedSignature, signature_value: bytes) -> bytes:
+    """Step 3 of external signing: insert ``signature_value`` and return the signed document.
+
+    The value is checked against the certificate first; a value that does not verify raises
+    :class:`~edocstd.SigningError`. The result is byte-identical to what :func:`sign` returns
+    for the same document, signer, options and signing time.
+    """
+    _insert_value(prepared, signature_value)
+    return etree.tostring(prepared._tree, xml_declaration=True, encoding="UTF-8")
+
+
+def _sign_prepared(prepared: PreparedSignature, signer: Signer) -> None:
+    try:
+        value = signer.key.sign(prepared.data_to_sign, prepared.algorithm)
+    except SigningError:
+        raise
+    except Exception as exc:
+        # A key implementation may fail in its own way; never let that look like success.
+        raise SigningError(f"the signing key failed: {exc}") from exc
+    _insert_value(prepared, value)
+
+
+def sign(
+    source: Source,
+    signer: Signer,
+    *,
+    level: Level = Level.B_B,
+    algorithm: SignatureAlgorithm | None = None,
+    c14n: C14N = C14N.EXC,
+    digest: DigestAlgorithm = DigestAlgorithm.SHA256,
+    signing_time: dt.datetime | None = None,
+    roles: Sequence[str] = (),
+    commitment: Commitment | None = None,
+    cosign: Cosign = Cosign.AUTO,
+    schema: SchemaCheck = SchemaCheck.ENFORCE,
+) -> bytes:
+    """Sign ``source`` with an enveloped XAdES signature over the whole document (EDOC-1.0 §4).
+
+    ``source`` is bytes, XML text (``str``), a path (``os.PathLike``) or a binary file object,
+    holding any well-formed XML document. An EDOC document is validated first and refused with
+    :class:`~edocstd.DocumentError` when invalid, unless ``schema=SchemaCheck.SKIP``.
+
+    * ``level``: ``Level.B_B`` (XAdES baseline B) or ``Level.XMLDSIG`` (no XAdES properties).
+      Higher levels are reached by extending a B-B signature.
+    * ``algorithm``: the signature method; by default the signer's (which follows its key).
+    * ``c14n``: ``C14N.EXC`` (default), ``C14N.C14N`` or ``C14N.C14N11``.
+    * ``digest``: ``DigestAlgorithm.SHA256`` (default), ``SHA384`` or ``SHA512``.
+    * ``signing_time``: a timezone-aware datetime (default: now, UTC), kept to the second.
+    * ``roles``: claimed signer roles (e.g. ``("นายทะเบียน",)``).
+    * ``commitment``: an ETSI commitment type.
+    * ``cosign``: whether the signature leaves room for parallel signatures (see
+      :class:`Cosign`); adding a signature to a document whose signatures do not allow it
+      raises :class:`~edocstd.SigningError`.
+
+    Returns the signed document as UTF-8 bytes with an XML declaration.
+    """
+    options = _options(
+        level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
+    )
+    prepared = _prepare_tree(parse(source), signer, options)
+    _sign_prepared(prepared, signer)
+    return etree.tostring(prepared._tree, xml_declaration=True, encoding="UTF-8")
+
+
+def sign_file(
+    in_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    signer: Signer,
+    *,
+    level: Level = Level.B_B,
+    algorithm: SignatureAlgorithm | None = None,
+    c14n: C14N = C14N.EXC,
+    digest: DigestAlgorithm = DigestAlgorithm.SHA256,
+    signing_time: dt.datetime | None = None,
+    roles: Sequence[str] = (),
+    commitment: Commitment | None = None,
+    cosign: Cosign = Cosign.AUTO,
+    schema: SchemaCheck = SchemaCheck.ENFORCE,
+) -> None:
+    """Sign the file ``in_path`` into ``out_path`` (which may be the same file).
+
+    The output is written to a temporary file in the target directory and renamed over
+    ``out_path`` only once complete, so a failure never leaves a partial or truncated output.
+    Options are those of :func:`sign`.
+    """
+    options = _options(
+        level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
+    )
+    prepared = _prepare_tree(parse(_as_path(in_path)), signer, options)
+    _sign_prepared(prepared, signer)
+    _write_atomically(prepared._tree, _as_path(out_path))
+
+
+class _FsPath(os.PathLike[str]):
+    __slots__ = ("_p",)
+
+    def __init__(self, p: str) -> None:
+        self._p = p
+
+    def __fspath__(self) -> str:
+        return self._p
+
+
+def _as_path(p: str | os.PathLike[str]) -> os.PathLike[str]:
+    # A str source means XML text elsewhere in the library; here it is a file name.
+    if isinstance(p, os.PathLike):
+        return p
+    if isinstance(p, str):
+        return _FsPath(p)
+    raise InputError(f"a file path is needed, not {type(p).__name__}")
+
+
+def _write_atomically(tree: etree._ElementTree, out_path: os.PathLike[str]) -> None:
+    target = os.path.abspath(os.fspath(out_path))
+    directory = os.path.dirname(target)
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".edocstd-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write into {directory}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_tree(tree, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SigningError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _write_tree(tree: etree._ElementTree, fh: IO[bytes]) -> None:
+    # Written straight to the file: no second in-memory copy of a large document.
+    tree.write(fh, xml_declaration=True, encoding="UTF-8")
