@@ -21,14 +21,25 @@ input streams in, and why the DTD check above is not optional.
 from __future__ import annotations
 
 import codecs
+import functools
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
+from edocstd._ns import EC
 from edocstd._source import Source, SourceTooLarge, iter_chunks
 from edocstd.errors import XMLInputError
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "parse", "parse_bytes"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "binary_limit_error",
+    "decoded_base64_size",
+    "parse",
+    "parse_bytes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +136,7 @@ class _PrologScanner:
                 i = end + 3
                 continue
             if buf.startswith(b"<!", i):
-                raise XMLInputError(
-                    "a document type declaration (DTD) is not allowed",
-                    "ไม่อนุญาตให้มีการประกาศชนิดเอกสาร (DTD)",
-                )
+                raise _dtd_refused()
             self.done = True
             return
         # Keep only the undecided part of the prolog.
@@ -141,71 +149,34 @@ def parse(source: Source, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree
     Raises :class:`~edocstd.XMLInputError` when the input is refused and
     :class:`~edocstd.InputError` when it cannot be opened.
     """
-    parser = etree.XMLPullParser(events=("start", "end", "pi"), **_PARSER_OPTIONS)
-    scanner = _PrologScanner()
-    depth = 0
-    elements = 0
-    seen_any = False
+    chunks = iter_chunks(source, limits.max_bytes)
+    # libxml2's errors land in lxml's per-thread log; start it empty so that the first error
+    # logged is this input's first problem (see _syntax).
+    etree.clear_error_log()
     try:
-        for chunk in iter_chunks(source, limits.max_bytes):
-            if not len(chunk):
-                continue
-            seen_any = True
-            if not scanner.done:
-                scanner.feed(chunk)
-            try:
-                parser.feed(chunk)
-            except etree.XMLSyntaxError as exc:
-                raise _syntax(exc) from None
-            for event, node in parser.read_events():
-                if event == "start":
-                    depth += 1
-                    elements += 1
-                    if depth > limits.max_depth:
-                        raise XMLInputError(
-                            f"elements are nested deeper than {limits.max_depth} levels",
-                            f"องค์ประกอบซ้อนกันลึกเกิน {limits.max_depth} ชั้น",
-                            node.sourceline,
-                        )
-                    if elements > limits.max_elements:
-                        raise XMLInputError(
-                            f"the document has more than {limits.max_elements} elements",
-                            f"เอกสารมีองค์ประกอบมากกว่า {limits.max_elements} รายการ",
-                            node.sourceline,
-                        )
-                elif event == "end":
-                    depth -= 1
-                else:
-                    raise XMLInputError(
-                        "processing instructions are not allowed",
-                        "ไม่อนุญาตให้มีคำสั่งประมวลผล (processing instruction)",
-                        node.sourceline,
-                    )
-        if not seen_any:
-            raise XMLInputError("the input is empty", "ข้อมูลนำเข้าว่างเปล่า")
-        try:
-            root = parser.close()
-        except etree.XMLSyntaxError as exc:
-            raise _syntax(exc) from None
-        for event, node in parser.read_events():
-            if event == "pi":
-                raise XMLInputError(
-                    "processing instructions are not allowed",
-                    "ไม่อนุญาตให้มีคำสั่งประมวลผล (processing instruction)",
-                    node.sourceline,
-                )
+        first = next(chunks, b"")
+        if len(first) <= _ONE_SHOT_MAX:
+            second = next(chunks, None)
+            if second is None:
+                if not first:
+                    raise XMLInputError("the input is empty", "ข้อมูลนำเข้าว่างเปล่า")
+                tree = _parse_small(first, limits)
+            else:
+                tree = _parse_stream(itertools.chain((first, second), chunks), limits)
+        else:
+            tree = _parse_stream(itertools.chain((first,), chunks), limits)
     except SourceTooLarge:
         raise XMLInputError(
             f"the input is larger than {limits.max_bytes} bytes",
             f"ข้อมูลนำเข้ามีขนาดเกิน {limits.max_bytes} ไบต์",
         ) from None
-    tree = root.getroottree()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None:  # pragma: no cover - prolog scan catches it
-        raise XMLInputError(
-            "a document type declaration (DTD) is not allowed",
-            "ไม่อนุญาตให้มีการประกาศชนิดเอกสาร (DTD)",
-        )
+        raise _dtd_refused()
     if info.xml_version not in (None, "1.0"):
         raise XMLInputError(
             f"only XML 1.0 is accepted, not XML {info.xml_version}",
@@ -214,14 +185,198 @@ def parse(source: Source, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree
     return tree
 
 
+# Inputs this small are parsed in one call and their shape checked afterwards, in C: they cannot
+# hold enough elements to matter for memory, and libxml2's own depth guard stops pathological
+# nesting long before it costs anything. Larger inputs stream, checked element by element.
+_ONE_SHOT_MAX = 256 * 1024
+
+
+@functools.lru_cache(maxsize=8)
+def _deeper_than(depth: int) -> etree.XPath:
+    # True when an element sits at depth + 1; the root is at depth 1.
+    return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
+
+
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+_ANY_PI = etree.XPath("boolean(//processing-instruction())")
+_BINARY_OBJECTS = etree.XPath("//ec:BinaryObject", namespaces={"ec": EC})
+
+
+def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
+    scanner = _PrologScanner()
+    scanner.feed(data)
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise _syntax(exc, limits) from None
+    if root is None:  # pragma: no cover - libxml2 reports a syntax error instead
+        raise XMLInputError("the input holds no XML element", "ข้อมูลนำเข้าไม่มีองค์ประกอบ XML")
+    tree = root.getroottree()
+    if _deeper_than(limits.max_depth)(tree):
+        raise _too_deep(limits, _first_too_deep(root, limits.max_depth))
+    if int(_COUNT_ELEMENTS(tree)) > limits.max_elements:
+        raise _too_many(limits, None)
+    if _ANY_PI(tree):
+        pis = tree.xpath("//processing-instruction()")
+        line = pis[0].sourceline if isinstance(pis, list) and pis else None
+        raise _pi_refused(line if isinstance(line, int) else None)
+    for node in _BINARY_OBJECTS(tree):
+        _check_binary(node, limits)
+    return tree
+
+
+def _first_too_deep(root: etree._Element, depth: int) -> int | None:
+    found = root.xpath("/*" * (depth + 1))
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        line = found[0].sourceline
+        return line if isinstance(line, int) else None
+    return None
+
+
+def _parse_stream(chunks: Iterator[bytes], limits: Limits) -> etree._ElementTree:
+    parser = etree.XMLPullParser(events=("start", "end", "pi"), **_PARSER_OPTIONS)
+    scanner = _PrologScanner()
+    depth = 0
+    elements = 0
+    seen_any = False
+    binary_tag = _BINARY_TAG
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        seen_any = True
+        if not scanner.done:
+            scanner.feed(chunk)
+        try:
+            parser.feed(chunk)
+        except etree.XMLSyntaxError as exc:
+            raise _syntax(exc, limits) from None
+        for event, node in parser.read_events():
+            if event == "start":
+                depth += 1
+                elements += 1
+                if depth > limits.max_depth:
+                    raise _too_deep(limits, node.sourceline)
+                if elements > limits.max_elements:
+                    raise _too_many(limits, node.sourceline)
+            elif event == "end":
+                depth -= 1
+                if node.tag == binary_tag:
+                    _check_binary(node, limits)
+            else:
+                raise _pi_refused(node.sourceline)
+    if not seen_any:
+        raise XMLInputError("the input is empty", "ข้อมูลนำเข้าว่างเปล่า")
+    try:
+        root = parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise _syntax(exc, limits) from None
+    for event, node in parser.read_events():
+        if event == "pi":
+            raise _pi_refused(node.sourceline)
+    return root.getroottree()
+
+
+_BINARY_TAG = f"{{{EC}}}BinaryObject"
+_XML_WS = " \t\r\n"
+
+
+def decoded_base64_size(text: str) -> int:
+    """How many bytes a base64 text decodes to, computed from its length without decoding.
+
+    Whitespace is ignored, as in ``xs:base64Binary``. For text that is not valid base64 the
+    result is an estimate, which is all a size limit needs.
+    """
+    n = len(text)
+    for ch in _XML_WS:
+        n -= text.count(ch)
+    tail = text.rstrip(_XML_WS)[-2:]
+    return max(0, n // 4 * 3 - tail.count("="))
+
+
+def _check_binary(node: etree._Element, limits: Limits) -> None:
+    error = binary_limit_error(node, limits)
+    if error is not None:
+        raise error
+
+
+def binary_limit_error(node: etree._Element, limits: Limits) -> XMLInputError | None:
+    """The refusal for an ``ec:BinaryObject`` larger than the limit once decoded, if it is."""
+    text = node.text
+    # Four base64 characters carry at most three bytes: short text needs no counting.
+    if text is None or len(text) // 4 * 3 <= limits.max_binary_decoded:
+        return None
+    size = decoded_base64_size(text)
+    if size <= limits.max_binary_decoded:
+        return None
+    line = node.sourceline
+    return XMLInputError(
+        f"an attached file (BinaryObject) is {size} bytes once decoded, more than the "
+        f"{limits.max_binary_decoded} bytes allowed",
+        f"ไฟล์แนบ (BinaryObject) มีขนาด {size} ไบต์เมื่อถอดรหัส เกินกว่าที่อนุญาต "
+        f"{limits.max_binary_decoded} ไบต์",
+        line if isinstance(line, int) else None,
+    )
+
+
+def _too_deep(limits: Limits, line: int | None) -> XMLInputError:
+    return XMLInputError(
+        f"elements are nested deeper than {limits.max_depth} levels",
+        f"องค์ประกอบซ้อนกันลึกเกิน {limits.max_depth} ชั้น",
+        line,
+    )
+
+
+def _too_many(limits: Limits, line: int | None) -> XMLInputError:
+    return XMLInputError(
+        f"the document has more than {limits.max_elements} elements",
+        f"เอกสารมีองค์ประกอบมากกว่า {limits.max_elements} รายการ",
+        line,
+    )
+
+
+def _pi_refused(line: int | None) -> XMLInputError:
+    return XMLInputError(
+        "processing instructions are not allowed",
+        "ไม่อนุญาตให้มีคำสั่งประมวลผล (processing instruction)",
+        line,
+    )
+
+
+def _dtd_refused() -> XMLInputError:
+    return XMLInputError(
+        "a document type declaration (DTD) is not allowed",
+        "ไม่อนุญาตให้มีการประกาศชนิดเอกสาร (DTD)",
+    )
+
+
 def parse_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree:
     """Shorthand for :func:`parse` on bytes."""
     return parse(data, limits)
 
 
-def _syntax(exc: etree.XMLSyntaxError) -> XMLInputError:
-    msg = str(exc.msg if getattr(exc, "msg", None) else exc).strip()
-    line = exc.lineno if isinstance(getattr(exc, "lineno", None), int) else None
+def _syntax(exc: etree.XMLSyntaxError, limits: Limits) -> XMLInputError:
+    """The refusal for a libxml2 syntax error, with libxml2's own first reason and line.
+
+    The exception's message is not always the reason: after a recoverable error, such as an
+    undeclared entity, the feed parser's final message is a generic "no element found". The
+    first error in the (per-thread, cleared by :func:`parse`) log is the real cause.
+    """
+    msg = ""
+    line: int | None = None
+    log = getattr(exc, "error_log", None)
+    if log is not None:
+        for entry in log:
+            if entry.level >= etree.ErrorLevels.ERROR and entry.message:
+                msg = entry.message.strip()
+                line = entry.line if entry.line > 0 else None
+                break
+    if not msg:
+        msg = str(exc.msg if getattr(exc, "msg", None) else exc).strip()
+        lineno = getattr(exc, "lineno", None)
+        line = lineno if isinstance(lineno, int) and lineno > 0 else None
+    if "Excessive depth" in msg:
+        return _too_deep(limits, line)
     return XMLInputError(
         f"the input is not well-formed XML: {msg}",
         f"ข้อมูลนำเข้าไม่ใช่ XML ที่ถูกรูปแบบ: {msg}",

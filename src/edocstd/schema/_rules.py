@@ -1,0 +1,741 @@
+"""The business rules of EDOC 1.0 (EDOC-1.0 §2), checked on an lxml tree.
+
+Each rule has a stable code, reports an element path and line, and speaks Thai and English.
+The rules run on any tree whose root is ``ec:ElectronicCertificate``, schema-valid or not: a
+value that is structurally broken (and so already reported as EDOC-S000 by the schema) is
+skipped rather than reported twice, and nothing here assumes an element is present.
+
+Which constraint lives in the XSD and which in a rule is decided once, in ``edoc.xsd``'s header:
+a constraint with a rule code is never also expressed in the schema.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from edocstd._ids import is_valid_thai_id
+from edocstd._ns import DS, EC
+from edocstd._report import Location, Problem
+
+__all__ = ["RULES", "RuleInfo", "check_rules", "element_path"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What a problem code means, in Thai and English, for documentation and reports."""
+
+    code: str
+    title_th: str
+    title_en: str
+    reserved: bool = False
+
+
+def _info(code: str, th: str, en: str, reserved: bool = False) -> tuple[str, RuleInfo]:
+    return code, RuleInfo(code, th, en, reserved)
+
+
+RULES: Mapping[str, RuleInfo] = MappingProxyType(
+    dict(
+        [
+            _info(
+                "EDOC-R001",
+                "เลขประจำตัวประชาชน (NIDN) ต้องเป็นตัวเลข 13 หลักที่มีเลขตรวจสอบถูกต้อง",
+                "A national ID (NIDN) is 13 digits with a correct check digit",
+            ),
+            _info(
+                "EDOC-R002",
+                "เลขประจำตัวผู้เสียภาษี (TXID) ต้องเป็นตัวเลข 13 หลักที่มีเลขตรวจสอบถูกต้อง",
+                "A tax ID (TXID) is 13 digits with a correct check digit",
+            ),
+            _info(
+                "EDOC-R003",
+                "ข้อความหลายภาษาแต่ละกลุ่มต้องมีภาษาไทย (th)",
+                "Every multilingual group has a Thai (th) member",
+            ),
+            _info(
+                "EDOC-R004",
+                "ข้อความหลายภาษาในกลุ่มเดียวกันต้องไม่มีภาษาซ้ำกัน",
+                "No multilingual group has two members in the same language",
+            ),
+            _info(
+                "EDOC-R005",
+                "วันเวลาทุกค่าต้องระบุเขตเวลา (ส่วนต่างจาก UTC)",
+                "Every date-time carries an explicit UTC offset",
+            ),
+            _info(
+                "EDOC-R006",
+                "วันสิ้นสุดอายุต้องอยู่หลังวันเริ่มมีผล",
+                "EndDateTime is later than StartDateTime",
+            ),
+            _info(
+                "EDOC-R007",
+                "วันออกเอกสารต้องไม่อยู่หลังวันสิ้นสุดอายุ",
+                "IssueDateTime is not later than EndDateTime",
+            ),
+            _info(
+                "EDOC-R008",
+                "วัตถุประสงค์ของเอกสารต้องสอดคล้องกับเอกสารอ้างอิง",
+                "The purpose code matches the referenced documents",
+            ),
+            _info(
+                "EDOC-R009",
+                "เอกสารต้องไม่อ้างอิงถึงตัวเอง",
+                "A document does not reference its own GlobalID",
+            ),
+            _info(
+                "EDOC-R010",
+                "รหัสพื้นที่ต้องซ้อนกันถูกต้อง (จังหวัด อำเภอ ตำบล)",
+                "Area codes nest: province, district, sub-district",
+            ),
+            _info(
+                "EDOC-R011",
+                "ค่าแฮช (Digest) ต้องตรงกับไฟล์แนบ",
+                "Digest equals the digest of the attached file",
+            ),
+            _info(
+                "EDOC-R012",
+                "สงวนไว้ (ไม่ใช้ในรุ่น 1.0)",
+                "Reserved (not used in 1.0)",
+                reserved=True,
+            ),
+            _info(
+                "EDOC-R013",
+                "ข้อความต้องอยู่ในรูปแบบ Unicode NFC และไม่มีอักขระควบคุม",
+                "Text is in Unicode NFC and has no control characters",
+            ),
+            _info(
+                "EDOC-R014",
+                "GlobalID ต้องเป็น UUID ตัวพิมพ์เล็กที่มีขีดคั่น",
+                "Every GlobalID is a lower-case, hyphenated UUID",
+            ),
+            _info(
+                "EDOC-R015",
+                "VerificationURI ต้องใช้ https",
+                "VerificationURI uses the https scheme",
+            ),
+            _info(
+                "EDOC-R016",
+                "รหัสผู้ออกเอกสารต้องถูกต้องตามประเภท (GOV หรือ TXID)",
+                "The issuer's ID is a valid GOV code or TXID",
+            ),
+            _info(
+                "EDOC-S000",
+                "โครงสร้างเอกสารไม่ตรงตามสคีมา EDOC 1.0",
+                "The document's structure does not match the EDOC 1.0 schema",
+            ),
+            _info(
+                "EDOC-X000",
+                "ระบบอ่านเอกสารปฏิเสธข้อมูลนำเข้า",
+                "The hardened reader refused the input",
+            ),
+        ]
+    )
+)
+
+
+def _q(local: str) -> str:
+    return f"{{{EC}}}{local}"
+
+
+_ROOT = _q("ElectronicCertificate")
+_DS_SIGNATURE = f"{{{DS}}}Signature"
+_PREFIX_OF = {EC: "ec", DS: "ds"}
+
+# (parent, child) local names of the LText elements that form multilingual groups (§1.1).
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "ExchangedDocument": ("Name",),
+    "IncludedNote": ("Subject", "Content"),
+    "IssuerParty": ("Name",),
+    "AuthorizedOfficial": ("Name", "JobTitle"),
+    "Person": ("NamePrefix", "GivenName", "FamilyName"),
+    "Organization": ("Name",),
+    "Subject": ("Description",),
+    "LegalBasis": ("Name",),
+    "Condition": ("Content",),
+    "AttachedDocument": ("Name",),
+}
+_GROUP_PARENT_TAGS = tuple(_q(p) for p in _GROUPS)
+_GROUP_CHILD_TAGS = {_q(p): frozenset(_q(c) for c in cs) for p, cs in _GROUPS.items()}
+
+_PURPOSE_TO_RELATIONSHIP = {
+    "RENEWAL": "RENEWS",
+    "AMENDMENT": "AMENDS",
+    "REPLACEMENT": "REPLACES",
+    "CANCELLATION": "CANCELS",
+}
+
+_DIGESTS: dict[str, Callable[[], Any]] = {
+    "http://www.w3.org/2001/04/xmlenc#sha256": hashlib.sha256,
+    "http://www.w3.org/2001/04/xmldsig-more#sha384": hashlib.sha384,
+    "http://www.w3.org/2001/04/xmlenc#sha512": hashlib.sha512,
+}
+
+_DATETIME = re.compile(
+    r"(-?)(\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", re.ASCII
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+_GOV = re.compile(r"[0-9A-Z.\-]{1,20}")
+_CONTROL = re.compile("[\x7f-\x9f]")
+_XML_WS = " \t\r\n"
+_B64_CHUNK = 1 << 20  # a multiple of 4
+_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - naive on purpose: offsets are applied by hand
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def element_path(el: etree._Element) -> str:
+    """The XPath-like path of ``el``: ``/ec:ElectronicCertificate/ec:IssuerParty/ec:ID``.
+
+    A step carries a 1-based ``[n]`` index when its parent has more than one child of that name.
+    """
+    steps: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        tag = node.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            steps.append("comment()" if tag is etree.Comment else "node()")
+            node = node.getparent()
+            continue
+        qname = etree.QName(tag)
+        prefix = _PREFIX_OF.get(qname.namespace or "") or node.prefix
+        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        parent = node.getparent()
+        if parent is not None:
+            same = [c for c in parent.iterchildren(tag)]
+            if len(same) > 1:
+                name += f"[{same.index(node) + 1}]"
+        steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _loc(el: etree._Element, attribute: str | None = None) -> Location:
+    path = element_path(el)
+    if attribute is not None:
+        path += f"/@{attribute}"
+    line = el.sourceline
+    return Location(path, line if isinstance(line, int) else None)
+
+
+def _show(value: str, limit: int = 80) -> str:
+    """A value quoted for a message, with invisible characters spelled out and long ones cut."""
+    shown = value if len(value) <= limit else value[:limit] + "…"
+    out = []
+    for ch in shown:
+        if ch == "\x7f" or "\x80" <= ch <= "\x9f" or ch < " ":
+            out.append(f"<U+{ord(ch):04X}>")
+        else:
+            out.append(ch)
+    return "“" + "".join(out) + "”"
+
+
+class _Out:
+    """Collects problems."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(
+        self, code: str, el: etree._Element, th: str, en: str, attribute: str | None = None
+    ) -> None:
+        self.problems.append(Problem(code, _loc(el, attribute), th, en))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _child(parent: etree._Element | None, local: str) -> etree._Element | None:
+    if parent is None:
+        return None
+    for c in parent.iterchildren(_q(local)):
+        return c
+    return None
+
+
+def _children(parent: etree._Element | None, local: str) -> Iterator[etree._Element]:
+    if parent is None:
+        return iter(())
+    return parent.iterchildren(_q(local))
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    t = el.text
+    return t if t is not None else ""
+
+
+def _token(el: etree._Element | None) -> str | None:
+    """The whitespace-collapsed value, for xs:token-like types (codes, dates)."""
+    t = _text(el)
+    return None if t is None else t.strip(_XML_WS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Instant:
+    """A parsed xs:dateTime: the UTC instant (when an offset is given) for comparisons."""
+
+    has_offset: bool
+    key: tuple[int, Decimal] | None  # (whole seconds since 1970 UTC, fraction); None if unknown
+
+
+def _parse_datetime(value: str) -> _Instant | None:
+    """Parse an xs:dateTime lexical value, or None when it is not one (that is EDOC-S000)."""
+    m = _DATETIME.fullmatch(value.strip(_XML_WS))
+    if m is None:
+        return None
+    sign, year_s, mo, d, h, mi, s, frac, tz = m.groups()
+    has_offset = tz is not None
+    year = int(year_s)
+    hour = int(h)
+    if sign or not 1 <= year <= 9999 or not has_offset:
+        return _Instant(has_offset, None)
+    try:
+        extra = 0
+        if hour == 24:  # xs:dateTime allows 24:00:00 as the end of a day
+            if int(mi) or int(s) or (frac and Decimal(frac[1:] or "0")):
+                return None
+            hour, extra = 0, 86400
+        local = datetime(year, int(mo), int(d), hour, int(mi), int(s))  # noqa: DTZ001
+    except ValueError:
+        return None
+    offset = 0
+    if tz != "Z":
+        assert tz is not None
+        oh, om = int(tz[1:3]), int(tz[4:6])
+        if oh > 14 or om > 59 or (oh == 14 and om):
+            return None
+        offset = (oh * 60 + om) * 60 * (1 if tz[0] == "+" else -1)
+    delta: timedelta = local - _EPOCH
+    seconds = delta.days * 86400 + delta.seconds + extra - offset
+    return _Instant(True, (seconds, Decimal(frac) if frac else Decimal(0)))
+
+
+def _primary_language(tag: str) -> str:
+    return tag.strip(_XML_WS).split("-", 1)[0].lower()
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def check_rules(root: etree._Element) -> list[Problem]:
+    """Run every business rule on an ``ec:ElectronicCertificate`` tree; problems in order.
+
+    Never raises on unexpected structure: what cannot be checked is left to the schema.
+    """
+    out = _Out()
+    doc = _child(root, "ExchangedDocument")
+    issuer = _child(root, "IssuerParty")
+    holder = _child(root, "HolderParty")
+    validity = _child(root, "ValidityPeriod")
+
+    _check_document_ids(out, doc)  # R014, R009
+    _check_issuer_id(out, issuer)  # R016
+    _check_holder_id(out, holder)  # R001, R002
+    _check_groups(out, root)  # R003, R004
+    _check_dates(out, doc, validity)  # R005, R006, R007
+    _check_purpose(out, doc)  # R008
+    _check_addresses(out, root)  # R010
+    _check_attachments(out, root)  # R011
+    _check_text(out, root)  # R013
+    _check_verification_uri(out, root)  # R015
+    out.problems.sort(key=_document_order)
+    return out.problems
+
+
+def _document_order(p: Problem) -> tuple[int, str]:
+    return (p.location.line or 0, p.code)
+
+
+def _check_document_ids(out: _Out, doc: etree._Element | None) -> None:
+    own_el = _child(doc, "GlobalID")
+    ids: list[etree._Element] = [] if own_el is None else [own_el]
+    refs = [_child(r, "GlobalID") for r in _children(doc, "ReferencedDocument")]
+    ids.extend(r for r in refs if r is not None)
+    for el in ids:
+        value = _text(el) or ""
+        if value and not _UUID.fullmatch(value):
+            out.add(
+                "EDOC-R014",
+                el,
+                f"GlobalID {_show(value)} ไม่ใช่ UUID ตามรูปแบบที่กำหนด: ต้องเป็นตัวพิมพ์เล็ก "
+                "มีขีดคั่น เช่น 0f8e2a4c-6b1d-4e3a-9c5f-2d7b8a1e0c93",
+                f"GlobalID {_show(value)} is not a lower-case, hyphenated RFC 4122 UUID "
+                "(for example 0f8e2a4c-6b1d-4e3a-9c5f-2d7b8a1e0c93)",
+            )
+    own = (_text(own_el) or "").strip(_XML_WS).lower()
+    if not own:
+        return
+    for ref in refs:
+        if ref is not None and (_text(ref) or "").strip(_XML_WS).lower() == own:
+            out.add(
+                "EDOC-R009",
+                ref,
+                f"เอกสารอ้างอิงถึงตัวเอง: GlobalID ของเอกสารอ้างอิง {_show(ref.text or '')} "
+                "ตรงกับ GlobalID ของเอกสารนี้",
+                f"the document references itself: the referenced GlobalID "
+                f"{_show(ref.text or '')} is the document's own GlobalID",
+            )
+
+
+def _check_thai_id(out: _Out, el: etree._Element, code: str, kind_th: str, kind_en: str) -> None:
+    value = _text(el) or ""
+    if not value or is_valid_thai_id(value):
+        return
+    if len(value) != 13 or not value.isascii() or not value.isdigit():
+        why_th = f"ต้องเป็นตัวเลขอารบิก 13 หลักเท่านั้น แต่ได้ {len(value)} อักขระ"
+        why_en = f"it must be exactly 13 ASCII digits, but has {len(value)} characters"
+        if len(value) == 13:
+            why_th = "ต้องเป็นตัวเลขอารบิก (0-9) ทั้งหมด"
+            why_en = "it must consist of ASCII digits (0-9) only"
+    else:
+        why_th = "เลขตรวจสอบ (หลักสุดท้าย) ไม่ถูกต้อง"
+        why_en = "the check digit (the last digit) is wrong"
+    out.add(
+        code,
+        el,
+        f"{kind_th} {_show(value)} ไม่ถูกต้อง: {why_th}",
+        f"{kind_en} {_show(value)} is not valid: {why_en}",
+    )
+
+
+def _check_issuer_id(out: _Out, issuer: etree._Element | None) -> None:
+    el = _child(issuer, "ID")
+    if el is None:
+        return
+    scheme = (el.get("schemeID") or "").strip(_XML_WS)
+    if scheme == "TXID":
+        _check_thai_id(out, el, "EDOC-R016", "เลขประจำตัวผู้เสียภาษีของผู้ออกเอกสาร", "The issuer's TXID")
+    elif scheme == "GOV":
+        value = _text(el) or ""
+        if value and not _GOV.fullmatch(value):
+            out.add(
+                "EDOC-R016",
+                el,
+                f"รหัสหน่วยงานผู้ออกเอกสาร (GOV) {_show(value)} ไม่ถูกต้อง: ต้องยาว 1-20 อักขระ "
+                "ประกอบด้วยตัวเลข อักษรอังกฤษตัวใหญ่ จุด หรือขีด (0-9 A-Z . -) เท่านั้น",
+                f"The issuer's GOV code {_show(value)} is not valid: it must be 1-20 characters "
+                "from 0-9, A-Z, '.' and '-'",
+            )
+
+
+def _check_holder_id(out: _Out, holder: etree._Element | None) -> None:
+    person_id = _child(_child(holder, "Person"), "ID")
+    if person_id is not None and (person_id.get("schemeID") or "").strip(_XML_WS) == "NIDN":
+        _check_thai_id(out, person_id, "EDOC-R001", "เลขประจำตัวประชาชน", "The national ID (NIDN)")
+    org_id = _child(_child(holder, "Organization"), "ID")
+    if org_id is not None and (org_id.get("schemeID") or "").strip(_XML_WS) == "TXID":
+        _check_thai_id(out, org_id, "EDOC-R002", "เลขประจำตัวผู้เสียภาษี", "The tax ID (TXID)")
+
+
+def _check_groups(out: _Out, root: etree._Element) -> None:
+    for parent in root.iter(_GROUP_PARENT_TAGS):
+        wanted = _GROUP_CHILD_TAGS[parent.tag]
+        groups: dict[str, list[etree._Element]] = {}
+        for child in parent:
+            if child.tag in wanted:
+                groups.setdefault(child.tag, []).append(child)
+        for members in groups.values():
+            _check_group(out, members)
+
+
+def _check_group(out: _Out, members: list[etree._Element]) -> None:
+    seen: dict[str, str] = {}
+    complete = True  # every member carries a languageID (a missing one is EDOC-S000)
+    for el in members:
+        tag = el.get("languageID")
+        if tag is None or not tag.strip(_XML_WS):
+            complete = False
+            continue
+        primary = _primary_language(tag)
+        if primary in seen:
+            name = etree.QName(el).localname
+            out.add(
+                "EDOC-R004",
+                el,
+                f"ข้อความ {name} ภาษา {_show(tag)} ซ้ำกับภาษา {_show(seen[primary])} "
+                "ที่มีอยู่แล้วในกลุ่มเดียวกัน: แต่ละภาษาใส่ได้ครั้งเดียว",
+                f"{name} in language {_show(tag)} repeats language {_show(seen[primary])} "
+                "already present in the same group: each language may appear once",
+            )
+        else:
+            seen[primary] = tag
+    if complete and "th" not in seen:
+        name = etree.QName(members[0]).localname
+        langs = ", ".join(seen.values())
+        out.add(
+            "EDOC-R003",
+            members[0],
+            f'ข้อความ {name} ไม่มีฉบับภาษาไทย (languageID="th"); มีเพียงภาษา: {langs}',
+            f'{name} has no Thai version (languageID="th"); languages present: {langs}',
+        )
+
+
+def _check_dates(out: _Out, doc: etree._Element | None, validity: etree._Element | None) -> None:
+    issue_el = _child(doc, "IssueDateTime")
+    start_el = _child(validity, "StartDateTime")
+    end_el = _child(validity, "EndDateTime")
+    parsed: dict[str, _Instant | None] = {}
+    for key, el in (("issue", issue_el), ("start", start_el), ("end", end_el)):
+        if el is None:
+            continue
+        value = _text(el) or ""
+        instant = _parse_datetime(value)
+        parsed[key] = instant
+        if instant is not None and not instant.has_offset:
+            name = etree.QName(el).localname
+            out.add(
+                "EDOC-R005",
+                el,
+                f"{name} {_show(value)} ไม่ได้ระบุเขตเวลา: ต้องลงท้ายด้วยส่วนต่างจาก UTC เช่น +07:00 หรือ Z",
+                f"{name} {_show(value)} has no UTC offset: it must end with one, "
+                "such as +07:00 or Z",
+            )
+    start, end, issue = parsed.get("start"), parsed.get("end"), parsed.get("issue")
+    if end_el is None or end is None or end.key is None:
+        return
+    if start_el is not None and start is not None and start.key is not None:
+        if not end.key > start.key:
+            out.add(
+                "EDOC-R006",
+                end_el,
+                f"วันสิ้นสุดอายุ {_show(end_el.text or '')} ต้องอยู่หลังวันเริ่มมีผล "
+                f"{_show(start_el.text or '')}",
+                f"EndDateTime {_show(end_el.text or '')} must be later than StartDateTime "
+                f"{_show(start_el.text or '')}",
+            )
+    if issue_el is not None and issue is not None and issue.key is not None:
+        if issue.key > end.key:
+            out.add(
+                "EDOC-R007",
+                issue_el,
+                f"วันออกเอกสาร {_show(issue_el.text or '')} อยู่หลังวันสิ้นสุดอายุ "
+                f"{_show(end_el.text or '')}: เอกสารต้องไม่ออกหลังจากหมดอายุแล้ว",
+                f"IssueDateTime {_show(issue_el.text or '')} is later than EndDateTime "
+                f"{_show(end_el.text or '')}: a document cannot be issued after it expires",
+            )
+
+
+def _check_purpose(out: _Out, doc: etree._Element | None) -> None:
+    purpose_el = _child(doc, "PurposeCode")
+    purpose = _token(purpose_el)
+    if purpose_el is None or purpose is None:
+        return
+    refs = list(_children(doc, "ReferencedDocument"))
+    if purpose == "NEW":
+        for ref in refs:
+            out.add(
+                "EDOC-R008",
+                ref,
+                "เอกสารออกใหม่ (PurposeCode NEW) ต้องไม่มีเอกสารอ้างอิง (ReferencedDocument)",
+                "a new document (PurposeCode NEW) must not have a ReferencedDocument",
+            )
+        return
+    expected = _PURPOSE_TO_RELATIONSHIP.get(purpose)
+    if expected is None:
+        return  # not a Purpose code: EDOC-S000
+    matched = False
+    for ref in refs:
+        rel_el = _child(ref, "RelationshipCode")
+        rel = _token(rel_el)
+        if rel == expected:
+            matched = True
+        elif rel_el is not None and rel:
+            out.add(
+                "EDOC-R008",
+                rel_el,
+                f"เอกสารที่มี PurposeCode {purpose} อ้างอิงเอกสารได้เฉพาะแบบ {expected} "
+                f"แต่พบ {_show(rel)}",
+                f"a document with PurposeCode {purpose} may only reference documents as "
+                f"{expected}, but found {_show(rel)}",
+            )
+    if not matched:
+        out.add(
+            "EDOC-R008",
+            purpose_el,
+            f"เอกสารที่มี PurposeCode {purpose} ต้องมี ReferencedDocument อย่างน้อยหนึ่งรายการ "
+            f"ที่มี RelationshipCode {expected}",
+            f"a document with PurposeCode {purpose} needs at least one ReferencedDocument with "
+            f"RelationshipCode {expected}",
+        )
+
+
+_ADDRESS_TAGS = (_q("PostalAddress"), _q("LocationAddress"))
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+def _code(el: etree._Element | None, length: int) -> str | None:
+    value = _text(el)
+    if value is None or len(value) != length or not _DIGITS.fullmatch(value):
+        return None  # absent, or not the right form (EDOC-S000)
+    return value
+
+
+def _check_addresses(out: _Out, root: etree._Element) -> None:
+    for addr in root.iter(_ADDRESS_TAGS):
+        sub_el = _child(addr, "CitySubDivisionID")
+        city_el = _child(addr, "CityID")
+        prov_el = _child(addr, "CountrySubDivisionID")
+        sub, city, prov = _code(sub_el, 6), _code(city_el, 4), _code(prov_el, 2)
+        if city and prov and not city.startswith(prov):
+            assert city_el is not None
+            out.add(
+                "EDOC-R010",
+                city_el,
+                f"รหัสอำเภอ/เขต (CityID) {city} ไม่อยู่ในจังหวัด (CountrySubDivisionID) {prov}: "
+                f"รหัสอำเภอต้องขึ้นต้นด้วย {prov}",
+                f"district code (CityID) {city} is not in province (CountrySubDivisionID) "
+                f"{prov}: it must start with {prov}",
+            )
+        if sub and city and not sub.startswith(city):
+            assert sub_el is not None
+            out.add(
+                "EDOC-R010",
+                sub_el,
+                f"รหัสตำบล/แขวง (CitySubDivisionID) {sub} ไม่อยู่ในอำเภอ/เขต (CityID) {city}: "
+                f"รหัสตำบลต้องขึ้นต้นด้วย {city}",
+                f"sub-district code (CitySubDivisionID) {sub} is not in district (CityID) "
+                f"{city}: it must start with {city}",
+            )
+        elif sub and prov and city is None and city_el is None and not sub.startswith(prov):
+            assert sub_el is not None
+            out.add(
+                "EDOC-R010",
+                sub_el,
+                f"รหัสตำบล/แขวง (CitySubDivisionID) {sub} ไม่อยู่ในจังหวัด "
+                f"(CountrySubDivisionID) {prov}: รหัสตำบลต้องขึ้นต้นด้วย {prov}",
+                f"sub-district code (CitySubDivisionID) {sub} is not in province "
+                f"(CountrySubDivisionID) {prov}: it must start with {prov}",
+            )
+
+
+def _b64_digest(text: str, factory: Callable[[], Any]) -> bytes | None:
+    """Digest of the bytes a base64 text decodes to, in chunks; None if it is not base64."""
+    h = factory()
+    carry = b""
+    try:
+        for i in range(0, len(text), _B64_CHUNK):
+            part = carry + text[i : i + _B64_CHUNK].encode("ascii").translate(None, b" \t\r\n")
+            cut = len(part) - len(part) % 4
+            h.update(binascii.a2b_base64(part[:cut], strict_mode=True))
+            carry = part[cut:]
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return None
+    if carry:
+        return None
+    digest: bytes = h.digest()
+    return digest
+
+
+def _check_attachments(out: _Out, root: etree._Element) -> None:
+    for att in _children(root, "AttachedDocument"):
+        digest_el = _child(att, "Digest")
+        bin_el = _child(att, "BinaryObject")
+        if digest_el is None or bin_el is None:
+            continue
+        factory = _DIGESTS.get((digest_el.get("algorithm") or "").strip(_XML_WS))
+        if factory is None:
+            continue  # unknown algorithm: EDOC-S000
+        try:
+            stated = binascii.a2b_base64(
+                (_text(digest_el) or "").encode("ascii").translate(None, b" \t\r\n"),
+                strict_mode=True,
+            )
+        except (UnicodeEncodeError, binascii.Error, ValueError):
+            continue  # not base64: EDOC-S000
+        actual = _b64_digest(_text(bin_el) or "", factory)
+        if actual is None:
+            continue
+        if actual != stated:
+            out.add(
+                "EDOC-R011",
+                digest_el,
+                "ค่าแฮช (Digest) ไม่ตรงกับไฟล์แนบใน BinaryObject: ไฟล์แนบอาจถูกแก้ไข "
+                f"หรือระบุค่าแฮชผิด (ค่าที่ระบุ {_show(digest_el.text or '')}, "
+                f"ค่าที่คำนวณได้ {binascii.b2a_base64(actual, newline=False).decode()})",
+                "Digest does not match the file in BinaryObject: the attachment was changed "
+                f"or the digest is wrong (stated {_show(digest_el.text or '')}, "
+                f"computed {binascii.b2a_base64(actual, newline=False).decode()})",
+            )
+
+
+def _text_problem(value: str) -> tuple[str, str] | None:
+    """Why ``value`` breaks EDOC-R013 (Thai, English), or None when it is fine."""
+    if value.isascii():
+        if "\x7f" not in value:
+            return None
+    m = _CONTROL.search(value)
+    if m is not None:
+        cp = f"U+{ord(m.group()):04X}"
+        return (
+            f"มีอักขระควบคุม {cp} ซึ่งไม่อนุญาต (ตำแหน่งที่ {m.start() + 1}) ในข้อความ {_show(value)}",
+            f"contains the control character {cp}, which is not allowed (at position "
+            f"{m.start() + 1}) in {_show(value)}",
+        )
+    if not unicodedata.is_normalized("NFC", value):
+        return (
+            f"ข้อความ {_show(value)} ไม่อยู่ในรูปแบบ Unicode NFC (เช่น สระหรือวรรณยุกต์เรียงลำดับ"
+            "ผิด หรืออักขระถูกแยกส่วน): ให้แปลงเป็น NFC ก่อนบันทึก",
+            f"the text {_show(value)} is not in Unicode NFC (for example combining marks in a "
+            "non-canonical order, or a decomposed character): normalise it to NFC",
+        )
+    return None
+
+
+def _check_text(out: _Out, root: etree._Element) -> None:
+    for node in root.iter():
+        if isinstance(node.tag, str):
+            text = node.text
+            if text:
+                why = _text_problem(text)
+                if why:
+                    out.add("EDOC-R013", node, why[0], why[1])
+            for name, value in node.attrib.items():
+                why = _text_problem(value)
+                if why:
+                    local = etree.QName(name).localname if name.startswith("{") else name
+                    out.add("EDOC-R013", node, why[0], why[1], attribute=local)
+        tail = node.tail
+        if tail and node is not root:
+            why = _text_problem(tail)
+            if why:
+                parent = node.getparent()
+                out.add("EDOC-R013", parent if parent is not None else node, why[0], why[1])
+
+
+def _check_verification_uri(out: _Out, root: etree._Element) -> None:
+    el = _child(root, "VerificationURI")
+    if el is None:
+        return
+    value = (_text(el) or "").strip(_XML_WS)
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme.lower() == "https" and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        out.add(
+            "EDOC-R015",
+            el,
+            f"VerificationURI {_show(value)} ต้องเป็นที่อยู่แบบ https:// พร้อมชื่อเครื่อง "
+            "เพื่อให้ตรวจสอบสถานะเอกสารได้อย่างปลอดภัย",
+            f"VerificationURI {_show(value)} must be an https:// address with a host name, "
+            "so that the document's status can be checked securely",
+        )
