@@ -1,0 +1,63 @@
+"""Building blocks for long-term signatures: RFC 3161 time-stamps, OCSP and CRLs.
+
+* :class:`TimeStampClient` requests tokens; :func:`validate_timestamp_token` checks one
+  (imprint, CMS signature, ESS signing certificate, ``timeStamping`` EKU, path to the
+  caller's trust anchors at a settable time, allowed policies).
+* :func:`fetch_ocsp` / :func:`check_ocsp_response` and :func:`fetch_crl` /
+  :func:`check_crl` give a typed :class:`RevocationStatus` for one certificate, judged by a
+  :class:`FreshnessPolicy`.
+* :class:`HttpFetcherBackend` lets pyhanko-certvalidator fetch through the same transport
+  (the verifier's "online" revocation mode).
+* All network access goes through an injectable :data:`HttpClient`; the default is
+  :class:`UrllibClient`. Unreachable services raise :class:`~edocstd.errors.NetworkError`;
+  unusable answers raise :class:`TimeStampError` or :class:`RevocationError`, each with a
+  :class:`Failure` kind.
+"""
+
+from edocstd.ltv._crl import check_crl, crl_urls, fetch_crl
+from edocstd.ltv._errors import Failure, LtvError, RevocationError, TimeStampError
+from edocstd.ltv._fetchers import HttpFetcherBackend
+from edocstd.ltv._http import HttpClient, HttpRequest, HttpResponse, UrllibClient
+from edocstd.ltv._ocsp import build_ocsp_request, check_ocsp_response, fetch_ocsp, ocsp_urls
+from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
+from edocstd.ltv._tsp import (
+    TimeStampClient,
+    TimeStampPolicy,
+    TimeStampToken,
+    ValidatedTimeStamp,
+    build_timestamp_request,
+    parse_timestamp_response,
+    parse_timestamp_token,
+    validate_timestamp_token,
+)
+
+__all__ = [
+    "CertStatus",
+    "Failure",
+    "FreshnessPolicy",
+    "HttpClient",
+    "HttpFetcherBackend",
+    "HttpRequest",
+    "HttpResponse",
+    "LtvError",
+    "RevocationError",
+    "RevocationSource",
+    "RevocationStatus",
+    "TimeStampClient",
+    "TimeStampError",
+    "TimeStampPolicy",
+    "TimeStampToken",
+    "UrllibClient",
+    "ValidatedTimeStamp",
+    "build_ocsp_request",
+    "build_timestamp_request",
+    "check_crl",
+    "check_ocsp_response",
+    "crl_urls",
+    "fetch_crl",
+    "fetch_ocsp",
+    "ocsp_urls",
+    "parse_timestamp_response",
+    "parse_timestamp_token",
+    "validate_timestamp_token",
+]
