@@ -68,15 +68,18 @@ import queue
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from asn1crypto.core import OctetString
+from asn1crypto.keys import ECDomainParameters
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edocstd.errors import (
     CertificateError,
@@ -95,10 +98,13 @@ from edocstd.sign._pkcs11_uri import Pkcs11Params, parse_pkcs11_uri
 
 try:
     import pkcs11
-    from pkcs11 import Attribute, KeyType as P11KeyType, Mechanism, MGF, ObjectClass
+    from pkcs11 import MGF, Attribute, Mechanism, ObjectClass
+    from pkcs11 import KeyType as P11KeyType
     from pkcs11 import exceptions as p11e
 except ImportError:  # pragma: no cover - exercised only without the optional extra
     pkcs11 = None  # type: ignore[assignment]
+
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 __all__ = ["Pkcs11Key", "Pkcs11Params", "open_pkcs11_key", "parse_pkcs11_uri"]
 
@@ -123,7 +129,7 @@ class _Threading(enum.Enum):
 class _Module:
     path: str
     lib: Any  # pkcs11.lib; its stub type lives in a private module
-    threading: _Threading
+    mode: _Threading
     pid: int
     call_lock: threading.Lock
     logins: dict[int, _Login]
@@ -138,7 +144,7 @@ class _Module:
                 "open the key again in this process",
                 "โมดูล PKCS#11 ถูกโหลดก่อนที่โปรเซสนี้จะแยกตัว (fork) ให้เปิดกุญแจใหม่ในโปรเซสนี้",
             )
-        if self.threading is _Threading.OS_LOCKING:
+        if self.mode is _Threading.OS_LOCKING:
             yield
         else:
             with self.call_lock:
@@ -212,8 +218,7 @@ def _require_binding() -> None:
     if pkcs11 is None:
         raise _err(
             KeyAccessError,
-            "PKCS#11 support needs the optional dependency python-pkcs11 "
-            "(install edocstd[hsm])",
+            "PKCS#11 support needs the optional dependency python-pkcs11 (install edocstd[hsm])",
             "การใช้ PKCS#11 ต้องติดตั้ง python-pkcs11 เพิ่มเติม (ติดตั้ง edocstd[hsm])",
         )
 
@@ -227,9 +232,7 @@ def _load_module(path: str) -> _Module:
         if module is not None and module.pid == os.getpid():
             return module
         if not os.path.isfile(real):
-            raise InputError(
-                f"PKCS#11 module not found: {path} / ไม่พบโมดูล PKCS#11: {path}"
-            )
+            raise InputError(f"PKCS#11 module not found: {path} / ไม่พบโมดูล PKCS#11: {path}")
         loaded_elsewhere = real in pkcs11._loaded or path in pkcs11._loaded
         try:
             lib = pkcs11.lib(real)
@@ -422,16 +425,19 @@ def _logout(module: _Module, slot_id: int, login: _Login) -> None:
         if login.users > 0:
             return
         module.logins.pop(slot_id, None)
-        try:
+        with suppress(p11e.PKCS11Error):  # the token may be gone
             login.session.close()  # logs the application out of the token
-        except p11e.PKCS11Error:
-            pass  # the token may be gone; nothing more to release
 
 
 # ---------------------------------------------------------------------------------------------
 # Mechanisms
 
 _CURVE_BYTES = {"secp256r1": 32, "secp384r1": 48, "secp521r1": 66}
+_CURVES: dict[str, type[ec.EllipticCurve]] = {
+    "secp256r1": ec.SECP256R1,
+    "secp384r1": ec.SECP384R1,
+    "secp521r1": ec.SECP521R1,
+}
 
 # RFC 8017 §9.2 note 1: DER DigestInfo prefixes, for tokens that only offer raw CKM_RSA_PKCS.
 _DIGEST_INFO = {
@@ -451,9 +457,7 @@ class _Plan:
     prefix: bytes  # DigestInfo for raw CKM_RSA_PKCS
 
 
-def _plan(
-    algorithm: SignatureAlgorithm, key_type: KeyType, mechanisms: frozenset[Any]
-) -> _Plan:
+def _plan(algorithm: SignatureAlgorithm, key_type: KeyType, mechanisms: frozenset[Any]) -> _Plan:
     if not algorithm.producible or algorithm.digest is None:
         raise _err(
             MechanismNotSupportedError,
@@ -464,8 +468,7 @@ def _plan(
     if family is not key_type:
         raise _err(
             MechanismNotSupportedError,
-            f"{algorithm.short_name} needs a {family.value} key; the token key is "
-            f"{key_type.value}",
+            f"{algorithm.short_name} needs a {family.value} key; the token key is {key_type.value}",
             f"{algorithm.short_name} ต้องใช้กุญแจแบบ {family.value} "
             f"แต่กุญแจบนโทเค็นเป็นแบบ {key_type.value}",
         )
@@ -523,6 +526,18 @@ class Pkcs11Key:
     token_label: str
     """The label of the token that holds the key."""
 
+    _module: _Module
+    _slot_id: int
+    _login: _Login
+    _sessions: list[tuple[Any, Any]]
+    _idle: queue.SimpleQueue[tuple[Any, Any]]
+    _mechanisms: frozenset[Any]
+    _plans: dict[SignatureAlgorithm, _Plan]
+    _curve_bytes: int
+    _public: PublicKey | None
+    _close_lock: threading.Lock
+    _closed: bool
+
     def __init__(self) -> None:
         raise TypeError("use open_pkcs11_key() to open a PKCS#11 key")
 
@@ -537,18 +552,20 @@ class Pkcs11Key:
         certificate: x509.Certificate | None,
         chain: tuple[x509.Certificate, ...],
         mechanisms: frozenset[Any],
+        public: PublicKey | None,
     ) -> Pkcs11Key:
         self = object.__new__(cls)
         self._module = module
         self._slot_id = token.slot.slot_id
         self._login = login
         self._sessions = list(pool)
-        self._idle: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        self._idle = queue.SimpleQueue()
         for entry in pool:
             self._idle.put(entry)
         self._mechanisms = mechanisms
-        self._plans: dict[SignatureAlgorithm, _Plan] = {}
+        self._plans = {}
         self._curve_bytes = info.curve_bytes
+        self._public = public
         self._close_lock = threading.Lock()
         self._closed = False
         self.certificate = certificate
@@ -558,6 +575,16 @@ class Pkcs11Key:
         self.key_id = info.key_id
         self.token_label = token.label
         return self
+
+    def public_key(self) -> PublicKey:
+        """The key's public half, as the token (or, failing that, the certificate) gives it."""
+        if self._public is None:
+            raise _err(
+                KeyAccessError,
+                "the token does not expose the key's public half and no certificate was found",
+                "โทเค็นไม่เปิดเผยกุญแจสาธารณะ และไม่พบใบรับรอง",
+            )
+        return self._public
 
     # -- SigningKey ----------------------------------------------------------------------------
 
@@ -582,9 +609,7 @@ class Pkcs11Key:
         try:
             with self._module.calling():
                 if self._closed:
-                    raise _err(
-                        KeyAccessError, "the PKCS#11 key is closed", "กุญแจ PKCS#11 ถูกปิดแล้ว"
-                    )
+                    raise _err(KeyAccessError, "the PKCS#11 key is closed", "กุญแจ PKCS#11 ถูกปิดแล้ว")
                 signature: bytes = entry[1].sign(
                     message, mechanism=plan.mechanism, mechanism_param=plan.param
                 )
@@ -628,10 +653,8 @@ class Pkcs11Key:
         with self._module.calling():
             for session, _key in self._sessions:
                 if session is not self._login.session:
-                    try:
+                    with suppress(p11e.PKCS11Error):  # the token may be gone
                         session.close()
-                    except p11e.PKCS11Error:
-                        pass  # the token may be gone; nothing more to release
         for entry in self._sessions:
             self._idle.put(entry)  # later sign() calls fail cleanly instead of blocking
         _logout(self._module, self._slot_id, self._login)
@@ -666,6 +689,8 @@ class _KeyInfo:
     key_id: bytes
     curve_bytes: int
     modulus: int | None
+    public_exponent: int | None
+    curve: str | None
 
 
 def _attr(obj: Any, attribute: Any, default: Any = None) -> Any:
@@ -690,20 +715,19 @@ def _key_info(key: Any) -> _KeyInfo:
             KeyAccessError,
             "the key needs the PIN again for every signature (CKA_ALWAYS_AUTHENTICATE); "
             "edocstd does not support such keys",
-            "กุญแจนี้ต้องใส่ PIN ทุกครั้งที่ลงลายมือชื่อ (CKA_ALWAYS_AUTHENTICATE) "
-            "ซึ่ง edocstd ไม่รองรับ",
+            "กุญแจนี้ต้องใส่ PIN ทุกครั้งที่ลงลายมือชื่อ (CKA_ALWAYS_AUTHENTICATE) ซึ่ง edocstd ไม่รองรับ",
         )
     if kind == P11KeyType.RSA:
         modulus = int.from_bytes(_attr(key, Attribute.MODULUS, b"") or b"", "big") or None
-        return _KeyInfo(KeyType.RSA, label, key_id, 0, modulus)
+        exponent = int.from_bytes(_attr(key, Attribute.PUBLIC_EXPONENT, b"") or b"", "big")
+        return _KeyInfo(KeyType.RSA, label, key_id, 0, modulus, exponent or None, None)
     if kind == P11KeyType.EC:
-        from asn1crypto.keys import ECDomainParameters
-
         params = _attr(key, Attribute.EC_PARAMS)
         curve = None
         if params:
             try:
                 domain = ECDomainParameters.load(bytes(params))
+                domain.native  # noqa: B018 - forces parsing, so bad DER fails here
                 curve = domain.chosen.native if domain.name == "named" else None
             except ValueError:
                 curve = None
@@ -713,7 +737,7 @@ def _key_info(key: Any) -> _KeyInfo:
                 f"the EC key is on an unsupported curve ({curve}); use P-256, P-384 or P-521",
                 f"กุญแจ EC อยู่บนเส้นโค้งที่ไม่รองรับ ({curve}) ให้ใช้ P-256, P-384 หรือ P-521",
             )
-        return _KeyInfo(KeyType.ECDSA, label, key_id, _CURVE_BYTES[curve], None)
+        return _KeyInfo(KeyType.ECDSA, label, key_id, _CURVE_BYTES[curve], None, None, curve)
     raise _err(
         MechanismNotSupportedError,
         f"the key type {kind!r} cannot sign XML signatures here (RSA and EC keys can)",
@@ -728,9 +752,7 @@ def _find_key(session: Any, params: Pkcs11Params) -> Any:
     if params.key_id is not None:
         template[Attribute.ID] = params.key_id
     keys = list(session.get_objects(template))
-    wanted = (
-        f"label={params.key_label!r} id={params.key_id.hex() if params.key_id else None}"
-    )
+    wanted = f"label={params.key_label!r} id={params.key_id.hex() if params.key_id else None}"
     if not keys:
         raise _err(
             KeyNotFoundError,
@@ -756,22 +778,19 @@ def _token_certificates(session: Any) -> list[tuple[bytes, str | None, x509.Cert
             cert = x509.load_der_x509_certificate(bytes(value))
         except ValueError:
             continue  # not an X.509 certificate (or a broken one): not ours to use
-        found.append((bytes(_attr(obj, Attribute.ID, b"") or b""), _attr(obj, Attribute.LABEL), cert))
+        found.append(
+            (bytes(_attr(obj, Attribute.ID, b"") or b""), _attr(obj, Attribute.LABEL), cert)
+        )
     return found
 
 
-def _public_matches(cert: x509.Certificate, info: _KeyInfo, session: Any) -> bool | None:
-    """Whether ``cert`` carries the token key's public key (``None``: cannot tell)."""
-    public = cert.public_key()
+def _token_public_key(info: _KeyInfo, session: Any) -> PublicKey | None:
+    """The key's public half as the token holds it (``None`` if the token does not say)."""
     if info.key_type is KeyType.RSA:
-        if not isinstance(public, rsa.RSAPublicKey):
-            return False
-        if info.modulus is None:
+        if info.modulus is None or info.public_exponent is None:
             return None
-        return public.public_numbers().n == info.modulus
-    if not isinstance(public, ec.EllipticCurvePublicKey):
-        return False
-    if not info.key_id:
+        return rsa.RSAPublicNumbers(info.public_exponent, info.modulus).public_key()
+    if not info.key_id or info.curve is None:
         return None
     pubs = list(
         session.get_objects({Attribute.CLASS: ObjectClass.PUBLIC_KEY, Attribute.ID: info.key_id})
@@ -781,15 +800,21 @@ def _public_matches(cert: x509.Certificate, info: _KeyInfo, session: Any) -> boo
     point = _attr(pubs[0], Attribute.EC_POINT)
     if not point:
         return None
-    from asn1crypto.core import OctetString
-
     try:
         raw = OctetString.load(bytes(point)).native
     except ValueError:
         raw = bytes(point)  # some tokens store the bare point
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[info.curve](), raw)
+    except (ValueError, TypeError):
+        return None
 
-    return bool(raw == public.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+
+def _same_key(a: PublicKey, b: object) -> bool:
+    fmt = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return isinstance(b, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) and (
+        a.public_bytes(*fmt) == b.public_bytes(*fmt)
+    )
 
 
 def _chain_for(
@@ -842,7 +867,9 @@ def open_pkcs11_key(
     """
     params = parse_pkcs11_uri(uri_or_params) if isinstance(uri_or_params, str) else uri_or_params
     if not isinstance(params, Pkcs11Params):
-        raise InputError("expected a pkcs11: URI or Pkcs11Params / ต้องเป็น pkcs11: URI หรือ Pkcs11Params")
+        raise InputError(
+            "expected a pkcs11: URI or Pkcs11Params / ต้องเป็น pkcs11: URI หรือ Pkcs11Params"
+        )
     if not isinstance(pin, str):
         raise InputError("the PIN must be a string / PIN ต้องเป็นสตริง")
     if sessions < 1:
@@ -867,9 +894,10 @@ def open_pkcs11_key(
                 token_certs = _token_certificates(login.session)
             except p11e.PKCS11Error as exc:
                 raise _map_error(exc, "reading the key") from exc
+            public = _token_public_key(info, login.session)
             leaf = certificate
             if leaf is not None:
-                if _public_matches(leaf, info, login.session) is False:
+                if public is not None and not _same_key(public, leaf.public_key()):
                     raise CertificateError(
                         "the certificate does not belong to the key on the token / "
                         "ใบรับรองไม่ตรงกับกุญแจบนโทเค็น"
@@ -878,9 +906,14 @@ def open_pkcs11_key(
                 by_id = [c for i, _l, c in token_certs if info.key_id and i == info.key_id]
                 by_label = [c for _i, lab, c in token_certs if info.label and lab == info.label]
                 for cert in by_id + by_label:
-                    if _public_matches(cert, info, login.session) is not False:
+                    if public is None or _same_key(public, cert.public_key()):
                         leaf = cert
                         break
+            if public is None and leaf is not None:
+                # The token does not expose the public half; the certificate's must do.
+                candidate = leaf.public_key()
+                if isinstance(candidate, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+                    public = candidate
             if chain is not None:
                 found_chain = tuple(chain)
             elif leaf is not None:
@@ -888,7 +921,7 @@ def open_pkcs11_key(
             else:
                 found_chain = ()
             # One session per concurrent signer; a serialised module gains nothing from more.
-            size = sessions if module.threading is _Threading.OS_LOCKING else 1
+            size = sessions if module.mode is _Threading.OS_LOCKING else 1
             pool.append((login.session, key))
             try:
                 for _ in range(size - 1):
@@ -899,14 +932,12 @@ def open_pkcs11_key(
     except BaseException:
         with module.calling():
             for session, _key in pool[1:]:
-                try:
+                with suppress(p11e.PKCS11Error):  # the token may be gone
                     session.close()
-                except p11e.PKCS11Error:
-                    pass
         _logout(module, token.slot.slot_id, login)
         raise
     return Pkcs11Key._create(
-        module, token, login, pool, info, leaf, found_chain, mechanisms
+        module, token, login, pool, info, leaf, found_chain, mechanisms, public
     )
 
 
@@ -928,7 +959,7 @@ def _restart_module(path: str) -> None:
                     "cannot restart the PKCS#11 module while keys opened through it are open",
                     "ไม่สามารถเริ่มโมดูล PKCS#11 ใหม่ได้ขณะที่ยังมีกุญแจที่เปิดผ่านโมดูลนี้อยู่",
                 )
-            if module.threading is _Threading.OS_LOCKING and _reinitialize_with_os_locking(real):
+            if module.mode is _Threading.OS_LOCKING and _reinitialize_with_os_locking(real):
                 return
             module.lib.reinitialize()
-            module.threading = _Threading.SERIALIZED
+            module.mode = _Threading.SERIALIZED

@@ -349,9 +349,7 @@ def _child(request: dict[str, object]) -> None:  # pragma: no cover - runs in a 
                     {
                         Attribute.KEY_TYPE: KeyType.EC,
                         Attribute.EC_PARAMS: params,
-                        Attribute.VALUE: key.private_numbers().private_value.to_bytes(
-                            width, "big"
-                        ),
+                        Attribute.VALUE: key.private_numbers().private_value.to_bytes(width, "big"),
                     }
                 )
                 public.update(
