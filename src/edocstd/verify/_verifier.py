@@ -1,0 +1,842 @@
+"""The verifier: ``Verifier.assess`` and ``Verifier.verify`` (EDOC-1.0 §4.4).
+
+Order of work for each signature, so that nothing is computed over a shape we have not pinned:
+
+1. shape (position, IDs, references, transforms, sizes): :mod:`edocstd.verify._shape`;
+2. algorithm policy (legacy and forbidden methods);
+3. the document digest, streamed from the canonical form; the SignedProperties digest;
+4. the signature value, with the certificate from ``KeyInfo`` that verifies it;
+5. key constraints (RSA ≥ 2048 bits, known curves), ``KeyValue`` consistency;
+6. the signing certificate reference (XAdES ``SigningCertificate``/``V2``);
+7. the signature level against the policy;
+8. the certificate path to a caller-supplied trust anchor, key usage, and revocation.
+
+When every signature passes, the canonical bytes the document digest covered are re-read with
+the hardened reader, and that re-read tree (never the input tree) is what the caller gets; on
+EDOC documents the schema and business rules run on it under the default policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import cms as asn1_cms
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from lxml import etree
+
+from edocstd._level import Level
+from edocstd._ns import DS, DSIG11, EC_ROOT
+from edocstd._source import Source, describe
+from edocstd.errors import InputError, PolicyError, XMLInputError
+from edocstd.schema._parser import parse
+from edocstd.sign._algorithms import KeyType, SignatureAlgorithm
+from edocstd.sign._c14n import UnsupportedC14NError, c14n, digest_tree
+from edocstd.verify._chain import (
+    ChainResult,
+    OfflineRevocation,
+    PathValidator,
+    RevocationData,
+    RevocationSource,
+)
+from edocstd.verify._policy import Policy, Revocation
+from edocstd.verify._report import (
+    Check,
+    Indication,
+    SignatureReport,
+    SubIndication,
+    VerificationReport,
+    VerifiedDocument,
+)
+from edocstd.verify._shape import ShapeError, SignatureShape, check_document, read_signature
+from edocstd.verify._trust import TrustStore
+
+__all__ = ["Verifier"]
+
+_TITLES: dict[str, tuple[str, str]] = {
+    "read": ("Reading the document", "การอ่านเอกสาร"),
+    "signatures-present": ("Finding the signatures", "การค้นหาลายมือชื่อ"),
+    "placement": ("Signature placement and unique IDs", "ตำแหน่งลายมือชื่อและ ID ที่ไม่ซ้ำ"),
+    "shape": ("Signature structure", "โครงสร้างของลายมือชื่อ"),
+    "algorithms": ("Algorithm policy", "นโยบายอัลกอริทึม"),
+    "reference-document": ("Digest of the signed document", "ค่าย่อยของเอกสารที่ลงนาม"),
+    "reference-properties": ("Digest of the signed properties", "ค่าย่อยของคุณสมบัติที่ลงนาม"),
+    "signature-value": ("Cryptographic signature value", "ค่าลายมือชื่อทางการเข้ารหัส"),
+    "key-constraints": ("Signing key strength", "ความแข็งแรงของกุญแจที่ใช้ลงนาม"),
+    "key-value": ("KeyValue matches the certificate", "KeyValue ตรงกับใบรับรอง"),
+    "signing-certificate": (
+        "Signed reference to the signing certificate",
+        "การอ้างอิงใบรับรองของผู้ลงนามที่ถูกลงนาม",
+    ),
+    "level": ("Signature level required by the policy", "ระดับลายมือชื่อตามนโยบาย"),
+    "chain": ("Certificate chain to a trusted root", "สายใบรับรองถึงใบรับรองหลักที่เชื่อถือ"),
+    "key-usage": ("Key usage of the signing certificate", "การใช้งานกุญแจของใบรับรองผู้ลงนาม"),
+    "revocation": ("Revocation status", "สถานะการเพิกถอน"),
+    "schema": ("EDOC schema and business rules", "โครงสร้าง (schema) และกฎทางธุรกิจของ EDOC"),
+}
+
+_TOTAL_FAILED_SUBS = frozenset(
+    {
+        SubIndication.FORMAT_FAILURE,
+        SubIndication.HASH_FAILURE,
+        SubIndication.SIG_CRYPTO_FAILURE,
+        SubIndication.REVOKED,
+        SubIndication.EXPIRED,
+    }
+)
+
+_EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+_MIN_RSA_BITS = 2048
+
+
+class _Fail(Exception):
+    """Internal: one signature's verification stops here."""
+
+    def __init__(self, check: str, sub: SubIndication, en: str, th: str) -> None:
+        super().__init__(en)
+        self.check = check
+        self.sub = sub
+        self.en = en
+        self.th = th
+
+
+def _indication_for(sub: SubIndication) -> Indication:
+    if sub in _TOTAL_FAILED_SUBS:
+        return Indication.TOTAL_FAILED
+    return Indication.INDETERMINATE
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.items: list[Check] = []
+
+    def ok(self, name: str, en: str = "", th: str = "") -> None:
+        t_en, t_th = _TITLES[name]
+        self.items.append(Check(name, t_en, t_th, True, en, th))
+
+    def fail(self, name: str, en: str, th: str) -> None:
+        t_en, t_th = _TITLES[name]
+        self.items.append(Check(name, t_en, t_th, False, en, th))
+
+
+@dataclass(slots=True)
+class _SigOutcome:
+    report: SignatureReport
+    signed_bytes: bytes | None
+
+
+class Verifier:
+    """Verifies enveloped XAdES (and, when the policy allows, plain XMLDSig) signatures.
+
+    ``trust`` holds the only trust anchors; certificates in documents only help build paths.
+    ``crls`` and ``ocsp_responses`` are caller-supplied revocation data (DER or PEM bytes),
+    used in ``offline`` and ``online`` modes. ``revocation_source`` replaces the revocation
+    step (for example with an online fetcher); by default it is the offline source.
+
+    A verifier is reusable and thread-safe; it caches path-validation results, so keep one for
+    many documents.
+    """
+
+    def __init__(
+        self,
+        trust: TrustStore,
+        policy: Policy | None = None,
+        crls: Iterable[bytes] = (),
+        ocsp_responses: Iterable[bytes] = (),
+        revocation_source: RevocationSource | None = None,
+    ) -> None:
+        if not isinstance(trust, TrustStore):
+            raise PolicyError("trust must be a TrustStore (see TrustStore.from_pem)")
+        if len(trust) == 0:
+            raise PolicyError("the trust store holds no trust anchor")
+        if policy is None:
+            policy = Policy()
+        if not isinstance(policy, Policy):
+            raise PolicyError("policy must be a Policy")
+        self.trust = trust
+        self.policy = policy
+        supplied = RevocationData(
+            crls=tuple(_der_blobs(crls, "X509 CRL")),
+            ocsps=tuple(_der_blobs(ocsp_responses, "OCSP RESPONSE")),
+        )
+        self._revocation: RevocationSource = revocation_source or OfflineRevocation(supplied)
+        self._paths = PathValidator(trust)
+
+    # ----------------------------------------------------------------------------------------
+
+    def assess(self, source: Source, at: dt.datetime | None = None) -> VerificationReport:
+        """Verify ``source`` and report; never raises on bad signatures or bad input.
+
+        ``at`` is the validation time (default: now); it must carry a time zone.
+        """
+        return self._run(source, at, want_document=False)[0]
+
+    def verify(self, source: Source, at: dt.datetime | None = None) -> VerifiedDocument:
+        """Verify ``source`` and return only what was signed.
+
+        Raises :class:`~edocstd.VerificationError` (carrying the report) unless the outcome is
+        TOTAL-PASSED.
+        """
+        report, verified = self._run(source, at, want_document=True)
+        report.raise_for_status()
+        assert verified is not None
+        return verified
+
+    # ----------------------------------------------------------------------------------------
+
+    def _run(
+        self, source: Source, at: dt.datetime | None, want_document: bool
+    ) -> tuple[VerificationReport, VerifiedDocument | None]:
+        when = _validation_time(at)
+        doc_checks = _Checks()
+        name = describe(source)
+
+        def final(
+            sub: SubIndication | None,
+            en: str,
+            th: str,
+            sigs: Sequence[SignatureReport] = (),
+            schema: Any = None,
+        ) -> VerificationReport:
+            ind = Indication.TOTAL_PASSED if sub is None else _indication_for(sub)
+            return VerificationReport(
+                indication=ind,
+                sub_indication=sub,
+                message_en=en,
+                message_th=th,
+                signatures=tuple(sigs),
+                checks=tuple(doc_checks.items),
+                validation_time=when,
+                policy=self.policy.to_dict(),
+                schema_report=schema,
+                source=name,
+            )
+
+        try:
+            tree = parse(source)
+        except XMLInputError as exc:
+            doc_checks.fail("read", exc.reason, exc.reason_th)
+            return final(
+                SubIndication.FORMAT_FAILURE,
+                f"the input was refused by the XML reader: {exc.reason}",
+                f"ตัวอ่าน XML ปฏิเสธข้อมูลนำเข้า: {exc.reason_th}",
+            ), None
+        except InputError as exc:
+            doc_checks.fail("read", str(exc), "ไม่สามารถเปิดหรืออ่านข้อมูลนำเข้าได้")
+            return final(
+                SubIndication.FORMAT_FAILURE,
+                f"the input could not be read: {exc}",
+                "ไม่สามารถเปิดหรืออ่านข้อมูลนำเข้าได้",
+            ), None
+        doc_checks.ok("read")
+        root = tree.getroot()
+        try:
+            signatures, id_index = check_document(root)
+        except ShapeError as exc:
+            doc_checks.fail("placement", exc.message_en, exc.message_th)
+            return final(exc.sub, exc.message_en, exc.message_th), None
+        doc_checks.ok("placement")
+        if not signatures:
+            en = "the document carries no signature"
+            th = "เอกสารไม่มีลายมือชื่อ"
+            doc_checks.fail("signatures-present", en, th)
+            return final(SubIndication.FORMAT_FAILURE, en, th), None
+        doc_checks.ok(
+            "signatures-present",
+            f"{len(signatures)} signature(s) found",
+            f"พบลายมือชื่อ {len(signatures)} รายการ",
+        )
+
+        outcomes: list[_SigOutcome] = []
+        signed: bytes | None = None
+        for sig in signatures:
+            # Only one canonical form is kept (to re-read it); the others are only hashed.
+            out = self._signature(tree, sig, signatures, id_index, when, keep=signed is None)
+            outcomes.append(out)
+            if out.signed_bytes is not None and signed is None:
+                signed = out.signed_bytes
+        reports = [o.report for o in outcomes]
+        worst = _worst(reports)
+        if worst is not None:
+            return final(worst.sub_indication, worst.message_en, worst.message_th, reports), None
+        assert signed is not None
+        del tree, root, id_index, signatures, outcomes
+
+        # Re-read exactly what was digested; the input tree is never handed out.
+        try:
+            signed_tree = parse(signed)
+        except XMLInputError as exc:  # pragma: no cover - canonical XML is always readable
+            en = f"the signed content could not be re-read: {exc.reason}"
+            th = f"ไม่สามารถอ่านเนื้อหาที่ลงนามซ้ำได้: {exc.reason_th}"
+            doc_checks.fail("read", en, th)
+            return final(SubIndication.FORMAT_FAILURE, en, th, reports), None
+        is_edoc = signed_tree.getroot().tag == EC_ROOT
+        schema_report = None
+        if is_edoc and self.policy.require_schema:
+            from edocstd.schema._validate import validate_tree
+
+            schema_report = validate_tree(signed_tree)
+            if not schema_report.valid:
+                first = schema_report.problems[0]
+                en = (
+                    "the signatures are valid, but the signed document is not a valid EDOC "
+                    f"document: {first.code} {first.message_en}"
+                )
+                th = (
+                    "ลายมือชื่อถูกต้อง แต่เอกสารที่ลงนามไม่ใช่เอกสาร EDOC ที่ถูกต้อง: "
+                    f"{first.code} {first.message_th}"
+                )
+                doc_checks.fail("schema", en, th)
+                return final(SubIndication.FORMAT_FAILURE, en, th, reports, schema_report), None
+            doc_checks.ok("schema")
+        n = len(reports)
+        report = final(
+            None,
+            f"all {n} signature(s) are valid" if n > 1 else "the signature is valid",
+            f"ลายมือชื่อทั้ง {n} รายการถูกต้อง" if n > 1 else "ลายมือชื่อถูกต้อง",
+            reports,
+            schema_report,
+        )
+        if not want_document:
+            return report, None
+        document = None
+        if is_edoc:
+            from edocstd.schema._codec import decode
+
+            document = decode(signed_tree)
+        return report, VerifiedDocument(document, signed, report, signed_tree)
+
+    # ----------------------------------------------------------------------------------------
+
+    def _signature(
+        self,
+        tree: etree._ElementTree,
+        sig: etree._Element,
+        all_sigs: Sequence[etree._Element],
+        id_index: dict[str, etree._Element],
+        when: dt.datetime,
+        keep: bool,
+    ) -> _SigOutcome:
+        checks = _Checks()
+        info: dict[str, Any] = {"signature_id": sig.get("Id")}
+        signed_bytes: bytes | None = None
+        try:
+            try:
+                shape = read_signature(sig, id_index)
+            except ShapeError as exc:
+                raise _Fail("shape", exc.sub, exc.message_en, exc.message_th) from None
+            checks.ok("shape")
+            info.update(_shape_info(shape, len(all_sigs)))
+            legacy = self._algorithms(shape)
+            info["legacy"] = legacy
+            checks.ok(
+                "algorithms",
+                "legacy algorithm accepted by policy" if legacy else "",
+                "ยอมรับอัลกอริทึมรุ่นเก่าตามนโยบาย" if legacy else "",
+            )
+            signed_bytes = self._document_digest(tree, shape, all_sigs, keep)
+            checks.ok("reference-document")
+            if shape.properties_ref is not None:
+                self._properties_digest(shape)
+                checks.ok("reference-properties")
+            cert, cert_der, others = self._signature_value(shape)
+            checks.ok("signature-value")
+            info["signer"] = cert.subject.rfc4514_string()
+            info["signer_certificate"] = cert_der
+            _key_constraints(cert)
+            checks.ok("key-constraints")
+            if shape.key_value is not None:
+                _key_value_matches(shape.key_value, cert)
+                checks.ok("key-value")
+            if shape.level is not Level.XMLDSIG:
+                _signing_certificate(shape, cert, cert_der)
+                checks.ok("signing-certificate")
+            self._level(shape)
+            checks.ok("level")
+            chain = self._chain(shape, cert, cert_der, others, when)
+            info["chain"] = tuple(c.subject.rfc4514_string() for c in chain.path)
+            info["revocation"] = chain.revocation
+            checks.ok("chain")
+            _key_usage(cert)
+            checks.ok("key-usage")
+            if self.policy.revocation is Revocation.NONE:
+                checks.ok(
+                    "revocation",
+                    "not checked: the policy says revocation=none",
+                    "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
+                )
+            else:
+                checks.ok("revocation", "the certificates are not revoked", "ใบรับรองไม่ถูกเพิกถอน")
+        except _Fail as f:
+            checks.fail(f.check, f.en, f.th)
+            return _SigOutcome(
+                SignatureReport(
+                    indication=_indication_for(f.sub),
+                    sub_indication=f.sub,
+                    message_en=f"{_TITLES[f.check][0]} failed: {f.en}",
+                    message_th=f"{_TITLES[f.check][1]} ไม่ผ่าน: {f.th}",
+                    checks=tuple(checks.items),
+                    **info,
+                ),
+                None,
+            )
+        notes_en = "; ".join(shape.notes_en)
+        notes_th = "; ".join(shape.notes_th)
+        return _SigOutcome(
+            SignatureReport(
+                indication=Indication.TOTAL_PASSED,
+                sub_indication=None,
+                message_en="the signature is valid" + (f" ({notes_en})" if notes_en else ""),
+                message_th="ลายมือชื่อถูกต้อง" + (f" ({notes_th})" if notes_th else ""),
+                checks=tuple(checks.items),
+                **info,
+            ),
+            signed_bytes,
+        )
+
+    def _algorithms(self, shape: SignatureShape) -> bool:
+        legacy = [d.hash_name for d in shape.digests() if d.legacy]
+        if shape.algorithm.legacy:
+            legacy.insert(0, shape.algorithm.short_name)
+        if legacy and not self.policy.allow_legacy:
+            names = ", ".join(dict.fromkeys(legacy))
+            raise _Fail(
+                "algorithms",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+                f"the signature relies on {names}, which is no longer considered secure; it is "
+                "accepted only under a legacy policy (allow_legacy / --allow-sha1)",
+                f"ลายมือชื่ออาศัย {names} ซึ่งไม่ถือว่าปลอดภัยแล้ว "
+                "จะยอมรับเฉพาะภายใต้นโยบายอัลกอริทึมรุ่นเก่า (allow_legacy / --allow-sha1)",
+            )
+        return bool(legacy)
+
+    def _document_digest(
+        self,
+        tree: etree._ElementTree,
+        shape: SignatureShape,
+        all_sigs: Sequence[etree._Element],
+        keep: bool,
+    ) -> bytes | None:
+        ref = shape.document_ref
+        exclude = list(all_sigs) if ref.subtract_all else [shape.element]
+        sink = io.BytesIO() if keep else None
+        try:
+            value = digest_tree(
+                tree, ref.c14n, ref.digest, exclude, ref.inclusive_prefixes, sink=sink
+            )
+        except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
+            raise _Fail(
+                "reference-document",
+                SubIndication.FORMAT_FAILURE,
+                f"the document could not be canonicalized: {exc}",
+                "ไม่สามารถทำเอกสารให้อยู่ในรูปแบบบัญญัติได้",
+            ) from None
+        if not hmac.compare_digest(value, ref.value):
+            raise _Fail(
+                "reference-document",
+                SubIndication.HASH_FAILURE,
+                "the document has been changed since it was signed (its digest does not match "
+                "the signed digest)",
+                "เอกสารถูกแก้ไขหลังจากลงนาม (ค่าย่อยของเอกสารไม่ตรงกับค่าที่ลงนามไว้)",
+            )
+        return None if sink is None else sink.getvalue()
+
+    def _properties_digest(self, shape: SignatureShape) -> None:
+        ref = shape.properties_ref
+        assert ref is not None and shape.signed_properties is not None
+        try:
+            data = c14n(shape.signed_properties, ref.c14n, ref.inclusive_prefixes)
+        except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
+            raise _Fail(
+                "reference-properties",
+                SubIndication.FORMAT_FAILURE,
+                f"the signed properties could not be canonicalized: {exc}",
+                "ไม่สามารถทำคุณสมบัติที่ลงนามให้อยู่ในรูปแบบบัญญัติได้",
+            ) from None
+        if not hmac.compare_digest(hashlib.new(ref.digest.hash_name, data).digest(), ref.value):
+            raise _Fail(
+                "reference-properties",
+                SubIndication.HASH_FAILURE,
+                "the signed properties (signing time, signing certificate …) have been changed "
+                "since the document was signed",
+                "คุณสมบัติที่ลงนาม (เวลาลงนาม ใบรับรองผู้ลงนาม ฯลฯ) ถูกแก้ไขหลังจากลงนาม",
+            )
+
+    def _signature_value(
+        self, shape: SignatureShape
+    ) -> tuple[x509.Certificate, bytes, list[tuple[x509.Certificate, bytes]]]:
+        if not shape.certificates:
+            if shape.key_value is not None:
+                en = (
+                    "the signature carries only a bare public key (ds:KeyValue) and no "
+                    "certificate; a bare key is never trusted"
+                )
+                th = (
+                    "ลายมือชื่อมีเพียงกุญแจสาธารณะ (ds:KeyValue) โดยไม่มีใบรับรอง ซึ่งจะไม่เชื่อถือกุญแจเปล่าในทุกกรณี"
+                )
+            else:
+                en = "the signature carries no signing certificate (ds:X509Certificate)"
+                th = "ลายมือชื่อไม่มีใบรับรองของผู้ลงนาม (ds:X509Certificate)"
+            raise _Fail("signature-value", SubIndication.NO_SIGNING_CERTIFICATE_FOUND, en, th)
+        certs: list[tuple[x509.Certificate, bytes]] = []
+        for i, der in enumerate(shape.certificates, 1):
+            try:
+                certs.append((x509.load_der_x509_certificate(der), der))
+            except ValueError:
+                raise _Fail(
+                    "signature-value",
+                    SubIndication.FORMAT_FAILURE,
+                    f"certificate {i} in ds:KeyInfo cannot be read",
+                    f"ไม่สามารถอ่านใบรับรองลำดับที่ {i} ใน ds:KeyInfo ได้",
+                ) from None
+        try:
+            data = c14n(shape.signed_info, shape.c14n, shape.c14n_prefixes)
+        except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
+            raise _Fail(
+                "signature-value",
+                SubIndication.FORMAT_FAILURE,
+                f"ds:SignedInfo could not be canonicalized: {exc}",
+                "ไม่สามารถทำ ds:SignedInfo ให้อยู่ในรูปแบบบัญญัติได้",
+            ) from None
+        # The certificate that actually verifies the signature is the signer's; the profile
+        # puts it first, so on genuine documents this loop runs once.
+        for cert, der in certs:
+            if _verify_value(cert, shape.algorithm, shape.signature_value, data):
+                others = [(c, d) for c, d in certs if d != der]
+                return cert, der, others
+        raise _Fail(
+            "signature-value",
+            SubIndication.SIG_CRYPTO_FAILURE,
+            "the signature value does not verify with the public key of the certificate in "
+            "the signature: the signed information was altered or signed with another key",
+            "ค่าลายมือชื่อไม่สามารถตรวจสอบได้ด้วยกุญแจสาธารณะของใบรับรองในลายมือชื่อ: "
+            "ข้อมูลที่ลงนามถูกแก้ไขหรือลงนามด้วยกุญแจอื่น",
+        )
+
+    def _level(self, shape: SignatureShape) -> None:
+        need = self.policy.min_level
+        if need is None or shape.level >= need:
+            return
+        if shape.level is Level.XMLDSIG:
+            en = (
+                "this is a plain XMLDSig signature, not AdES (it has no XAdES signed "
+                f"properties); the policy requires at least {need.value} "
+                "(use min_level=None / --min-level none to accept plain XMLDSig)"
+            )
+            th = (
+                "ลายมือชื่อนี้เป็น XMLDSig ธรรมดา ไม่ใช่ AdES (ไม่มีคุณสมบัติ XAdES ที่ลงนาม) "
+                f"แต่นโยบายกำหนดอย่างน้อย {need.value} "
+                "(ใช้ min_level=None / --min-level none เพื่อยอมรับ XMLDSig ธรรมดา)"
+            )
+        else:
+            en = f"the signature level is {shape.level.value}; the policy requires {need.value}"
+            th = f"ลายมือชื่ออยู่ในระดับ {shape.level.value} แต่นโยบายกำหนด {need.value}"
+        raise _Fail("level", SubIndication.SIG_CONSTRAINTS_FAILURE, en, th)
+
+    def _chain(
+        self,
+        shape: SignatureShape,
+        cert: x509.Certificate,
+        der: bytes,
+        others: list[tuple[x509.Certificate, bytes]],
+        when: dt.datetime,
+    ) -> ChainResult:
+        mode = self.policy.revocation
+        data = RevocationData()
+        if mode is not Revocation.NONE:
+            embedded = RevocationData(shape.embedded_crls, shape.embedded_ocsps)
+            data = self._revocation.gather(cert, [c for c, _ in others], when, embedded)
+        result = self._paths.validate(cert, der, others, when, mode, data)
+        if not result.ok:
+            assert result.sub is not None
+            check = "revocation" if result.revocation in ("revoked", "unknown") else "chain"
+            raise _Fail(check, result.sub, result.message_en, result.message_th)
+        return result
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _validation_time(at: dt.datetime | None) -> dt.datetime:
+    if at is None:
+        return dt.datetime.now(dt.UTC)
+    if not isinstance(at, dt.datetime):
+        raise PolicyError("the validation time must be a datetime")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise PolicyError("the validation time must carry a time zone (e.g. UTC)")
+    return at
+
+
+def _der_blobs(blobs: Iterable[bytes], pem_label: str) -> list[bytes]:
+    import base64
+    import re
+
+    out: list[bytes] = []
+    for blob in blobs:
+        if not isinstance(blob, bytes | bytearray):
+            raise PolicyError("revocation data must be bytes (DER or PEM)")
+        data = bytes(blob)
+        if b"-----BEGIN" in data:
+            found = re.findall(
+                rb"-----BEGIN " + pem_label.encode() + rb"-----(.*?)-----END", data, re.S
+            )
+            if not found:
+                raise PolicyError(f"no {pem_label} PEM block found in the revocation data")
+            out.extend(base64.b64decode(b"".join(f.split())) for f in found)
+        else:
+            out.append(data)
+    return out
+
+
+def _worst(reports: Sequence[SignatureReport]) -> SignatureReport | None:
+    failed = [r for r in reports if r.indication is Indication.TOTAL_FAILED]
+    if failed:
+        return failed[0]
+    return next((r for r in reports if r.indication is not Indication.TOTAL_PASSED), None)
+
+
+def _shape_info(shape: SignatureShape, n_sigs: int) -> dict[str, Any]:
+    ref = shape.document_ref
+    if ref.subtract_all:
+        covers = "the whole document, except its signatures"
+        covers_th = "ทั้งเอกสาร ยกเว้นลายมือชื่อ"
+    elif n_sigs > 1:
+        covers = "the whole document, including the other signatures in it"
+        covers_th = "ทั้งเอกสาร รวมถึงลายมือชื่ออื่นที่อยู่ในเอกสาร"
+    else:
+        covers = "the whole document, except this signature"
+        covers_th = "ทั้งเอกสาร ยกเว้นลายมือชื่อนี้"
+    if shape.level is not Level.XMLDSIG:
+        covers += ", and the signed properties (signing time and signing certificate)"
+        covers_th += " และคุณสมบัติที่ลงนาม (เวลาลงนามและใบรับรองผู้ลงนาม)"
+    return {
+        "level": shape.level,
+        "algorithm": shape.algorithm.short_name,
+        "digest_algorithms": tuple(d.hash_name for d in shape.digests()),
+        "canonicalization": shape.c14n.value,
+        "claimed_signing_time": shape.signing_time,
+        "covers": covers,
+        "covers_th": covers_th,
+    }
+
+
+def _verify_value(
+    cert: x509.Certificate, alg: SignatureAlgorithm, value: bytes, data: bytes
+) -> bool:
+    key = cert.public_key()
+    kt = alg.key_type
+    digest = alg.digest
+    try:
+        if kt in (KeyType.RSA, KeyType.RSA_PSS):
+            if not isinstance(key, rsa.RSAPublicKey) or digest is None:
+                return False
+            h = digest.hash()
+            pad: padding.AsymmetricPadding
+            if kt is KeyType.RSA:
+                pad = padding.PKCS1v15()
+            else:
+                pad = padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
+            key.verify(value, data, pad, h)
+            return True
+        if kt is KeyType.ECDSA:
+            if not isinstance(key, ec.EllipticCurvePublicKey) or digest is None:
+                return False
+            size = (key.curve.key_size + 7) // 8
+            if len(value) != 2 * size:
+                return False
+            r = int.from_bytes(value[:size], "big")
+            s = int.from_bytes(value[size:], "big")
+            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest.hash()))
+            return True
+        if kt is KeyType.ED25519:
+            if not isinstance(key, ed25519.Ed25519PublicKey):
+                return False
+            key.verify(value, data)
+            return True
+    except (InvalidSignature, ValueError):
+        return False
+    return False
+
+
+def _key_constraints(cert: x509.Certificate) -> None:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < _MIN_RSA_BITS:
+            raise _Fail(
+                "key-constraints",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+                f"the signer's RSA key has {key.key_size} bits; at least {_MIN_RSA_BITS} are "
+                "required",
+                f"กุญแจ RSA ของผู้ลงนามมีขนาด {key.key_size} บิต ต้องมีอย่างน้อย {_MIN_RSA_BITS} บิต",
+            )
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(key.curve, _EC_CURVES):
+            raise _Fail(
+                "key-constraints",
+                SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+                f"the signer's elliptic curve {key.curve.name} is not accepted "
+                "(P-256, P-384 or P-521 are)",
+                f"ไม่ยอมรับเส้นโค้งวงรี {key.curve.name} ของผู้ลงนาม (ยอมรับ P-256, P-384, P-521)",
+            )
+    elif not isinstance(key, ed25519.Ed25519PublicKey):
+        raise _Fail(
+            "key-constraints",
+            SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+            "the signer's key type is not accepted",
+            "ไม่ยอมรับชนิดกุญแจของผู้ลงนาม",
+        )
+
+
+def _b64int(el: etree._Element | None) -> int | None:
+    import base64
+    import binascii
+
+    if el is None or len(el.text or "") > 2048:
+        return None
+    try:
+        return int.from_bytes(base64.b64decode("".join((el.text or "").split()), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _key_value_matches(kv: etree._Element, cert: x509.Certificate) -> None:
+    key = cert.public_key()
+    ok = False
+    kids = [k for k in kv if isinstance(k.tag, str)]
+    if len(kids) == 1:
+        k = kids[0]
+        if k.tag == f"{{{DS}}}RSAKeyValue" and isinstance(key, rsa.RSAPublicKey):
+            n = _b64int(k.find(f"{{{DS}}}Modulus"))
+            e = _b64int(k.find(f"{{{DS}}}Exponent"))
+            nums = key.public_numbers()
+            ok = n == nums.n and e == nums.e
+        elif k.tag == f"{{{DSIG11}}}ECKeyValue" and isinstance(key, ec.EllipticCurvePublicKey):
+            import base64
+            import binascii
+
+            pk = k.find(f"{{{DSIG11}}}PublicKey")
+            try:
+                point = base64.b64decode(
+                    "".join(((pk.text if pk is not None else "") or "").split()), validate=True
+                )
+            except (binascii.Error, ValueError):
+                point = b""
+            ok = point == key.public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+    if not ok:
+        raise _Fail(
+            "key-value",
+            SubIndication.FORMAT_FAILURE,
+            "ds:KeyValue does not match the public key of the signing certificate",
+            "ds:KeyValue ไม่ตรงกับกุญแจสาธารณะของใบรับรองผู้ลงนาม",
+        )
+
+
+def _norm_dn(text: str) -> frozenset[str]:
+    aliases = {"E": "EMAILADDRESS", "S": "ST", "SN": "SURNAME", "G": "GIVENNAME"}
+    parts: list[str] = []
+    buf = ""
+    esc = False
+    for ch in text:
+        if esc:
+            buf += ch
+            esc = False
+        elif ch == "\\":
+            buf += ch
+            esc = True
+        elif ch in ",+;":
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+    parts.append(buf)
+    out = set()
+    for p in parts:
+        k, _, v = p.partition("=")
+        k = k.strip().upper()
+        out.add(f"{aliases.get(k, k)}={' '.join(v.split()).casefold()}")
+    return frozenset(out)
+
+
+def _signing_certificate(shape: SignatureShape, cert: x509.Certificate, der: bytes) -> None:
+    fail_en = (
+        "the signed SigningCertificate property does not identify the certificate that "
+        "verified the signature"
+    )
+    fail_th = "คุณสมบัติ SigningCertificate ที่ลงนามไว้ไม่ได้ระบุใบรับรองที่ใช้ตรวจสอบลายมือชื่อได้"
+    match = None
+    for ref in shape.cert_refs:
+        if hmac.compare_digest(hashlib.new(ref.digest.hash_name, der).digest(), ref.value):
+            match = ref
+            break
+    if match is None:
+        raise _Fail(
+            "signing-certificate", SubIndication.NO_SIGNING_CERTIFICATE_FOUND, fail_en, fail_th
+        )
+    if match.serial is not None and match.serial != cert.serial_number:
+        raise _Fail(
+            "signing-certificate",
+            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+            fail_en + " (serial number differs)",
+            fail_th + " (หมายเลขลำดับไม่ตรงกัน)",
+        )
+    if match.issuer_name is not None:
+        mine = _norm_dn(cert.issuer.rfc4514_string())
+        theirs = _norm_dn(match.issuer_name)
+        # Some producers write the name in reverse (X.500) order; the set of parts is what
+        # identifies the issuer here.
+        if mine != theirs and _norm_dn(_x500_order(cert.issuer)) != theirs:
+            raise _Fail(
+                "signing-certificate",
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                fail_en + " (issuer name differs)",
+                fail_th + " (ชื่อผู้ออกใบรับรองไม่ตรงกัน)",
+            )
+    if match.issuer_serial_v2 is not None:
+        try:
+            isv = asn1_cms.IssuerSerial.load(match.issuer_serial_v2)
+            serial = int(isv["serial"].native)
+            names = [n.chosen for n in isv["issuer"] if n.name == "directory_name"]
+            issuer = asn1_x509.Certificate.load(der).issuer
+            same = serial == cert.serial_number and any(n == issuer for n in names)
+        except (ValueError, TypeError, KeyError):
+            same = False
+        if not same:
+            raise _Fail(
+                "signing-certificate",
+                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                fail_en + " (IssuerSerialV2 differs)",
+                fail_th + " (IssuerSerialV2 ไม่ตรงกัน)",
+            )
+
+
+def _x500_order(name: x509.Name) -> str:
+    return ",".join(rdn.rfc4514_string() for rdn in name.rdns)
+
+
+def _key_usage(cert: x509.Certificate) -> None:
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        ok = ku.digital_signature or ku.content_commitment
+    except x509.ExtensionNotFound:
+        ok = False
+    if not ok:
+        raise _Fail(
+            "key-usage",
+            SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+            "the signing certificate is not meant for signing: its key usage has neither "
+            "digitalSignature nor nonRepudiation",
+            "ใบรับรองของผู้ลงนามไม่ได้มีไว้สำหรับการลงลายมือชื่อ: การใช้งานกุญแจไม่มีทั้ง "
+            "digitalSignature และ nonRepudiation",
+        )
