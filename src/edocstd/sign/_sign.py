@@ -27,6 +27,7 @@ import datetime as dt
 import enum
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ __all__ = [
 ]
 
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
+# Characters XML 1.0 cannot carry, plus the C1 controls and DEL that EDOC-R013 bans in text.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _PRODUCIBLE_C14N = (C14N.EXC, C14N.C14N, C14N.C14N11)
 _PRODUCIBLE_DIGESTS = (DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512)
 
@@ -129,6 +132,11 @@ class SignOptions:
         for role in self.roles:
             if not isinstance(role, str) or not role.strip():
                 raise PolicyError("every signer role must be a non-empty string")
+            if _NOT_XML_TEXT.search(role):
+                raise PolicyError(
+                    f"the signer role {role!r} cannot be written in XML: it holds control "
+                    "or non-character code points"
+                )
         if self.commitment is not None and not isinstance(self.commitment, Commitment):
             raise PolicyError(f"commitment must be a Commitment, not {self.commitment!r}")
         if self.level is Level.XMLDSIG and (self.roles or self.commitment is not None):
