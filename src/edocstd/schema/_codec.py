@@ -678,11 +678,6 @@ def _location(el: etree._Element) -> Location:
 # =========================================================================== load / fingerprint
 
 
-def _x000(exc: XMLInputError) -> DocumentError:
-    problem = Problem("EDOC-X000", Location("/", exc.line), exc.reason_th, exc.reason)
-    return DocumentError(ValidationReport(problems=(problem,), is_edoc=False))
-
-
 def load(source: Source) -> Document:
     """Read, validate and decode an EDOC 1.0 document.
 
@@ -692,12 +687,12 @@ def load(source: Source) -> Document:
     :class:`~edocstd.InputError` when the source cannot be opened. ``ds:Signature`` elements
     are ignored: loading does not verify anything.
     """
-    from edocstd.schema._validate import validate_tree
+    from edocstd.schema._validate import refused, validate_tree
 
     try:
         tree = parse(source)
     except XMLInputError as exc:
-        raise _x000(exc) from exc
+        raise DocumentError(refused(exc)) from exc
     report = validate_tree(tree)
     if not report.valid:
         raise DocumentError(report)
