@@ -134,6 +134,7 @@ class ChainResult:
     message_en: str
     message_th: str
     path: tuple[x509.Certificate, ...] = ()
+    subjects: tuple[str, ...] = ()
     revocation: str = "not checked"
     valid_from: dt.datetime | None = None
     valid_until: dt.datetime | None = None
@@ -347,6 +348,7 @@ class PathValidator:
             "the certificate chain leads to a trusted root and is valid",
             "สายใบรับรองเชื่อมโยงถึงใบรับรองหลักที่เชื่อถือและใช้ได้",
             path=certs,
+            subjects=tuple(c.subject.rfc4514_string() for c in certs),
             revocation="not checked" if mode is Revocation.NONE else "good",
             valid_from=start,
             valid_until=end,

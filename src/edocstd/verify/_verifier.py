@@ -19,6 +19,7 @@ EDOC documents the schema and business rules run on it under the default policy.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
@@ -58,7 +59,13 @@ from edocstd.verify._report import (
     VerificationReport,
     VerifiedDocument,
 )
-from edocstd.verify._shape import ShapeError, SignatureShape, check_document, read_signature
+from edocstd.verify._shape import (
+    CertRef,
+    ShapeError,
+    SignatureShape,
+    check_document,
+    read_signature,
+)
 from edocstd.verify._trust import TrustStore
 
 __all__ = ["Verifier"]
@@ -270,7 +277,17 @@ class Verifier:
         if worst is not None:
             return final(worst.sub_indication, worst.message_en, worst.message_th, reports), None
         assert signed is not None
+        is_edoc = root.tag == EC_ROOT
         del tree, root, id_index, signatures, outcomes
+        n = len(reports)
+        if not want_document and not (is_edoc and self.policy.require_schema):
+            # Nothing to hand out and nothing to validate: the digests already cover the bytes.
+            return final(
+                None,
+                f"all {n} signature(s) are valid" if n > 1 else "the signature is valid",
+                f"ลายมือชื่อทั้ง {n} รายการถูกต้อง" if n > 1 else "ลายมือชื่อถูกต้อง",
+                reports,
+            ), None
 
         # Re-read exactly what was digested; the input tree is never handed out.
         try:
@@ -299,7 +316,6 @@ class Verifier:
                 doc_checks.fail("schema", en, th)
                 return final(SubIndication.FORMAT_FAILURE, en, th, reports, schema_report), None
             doc_checks.ok("schema")
-        n = len(reports)
         report = final(
             None,
             f"all {n} signature(s) are valid" if n > 1 else "the signature is valid",
@@ -351,7 +367,7 @@ class Verifier:
                 checks.ok("reference-properties")
             cert, cert_der, others = self._signature_value(shape)
             checks.ok("signature-value")
-            info["signer"] = cert.subject.rfc4514_string()
+            info["signer"] = _subject(cert_der)
             info["signer_certificate"] = cert_der
             _key_constraints(cert)
             checks.ok("key-constraints")
@@ -364,7 +380,7 @@ class Verifier:
             self._level(shape)
             checks.ok("level")
             chain = self._chain(shape, cert, cert_der, others, when)
-            info["chain"] = tuple(c.subject.rfc4514_string() for c in chain.path)
+            info["chain"] = chain.subjects
             info["revocation"] = chain.revocation
             checks.ok("chain")
             _key_usage(cert)
@@ -491,7 +507,7 @@ class Verifier:
         certs: list[tuple[x509.Certificate, bytes]] = []
         for i, der in enumerate(shape.certificates, 1):
             try:
-                certs.append((x509.load_der_x509_certificate(der), der))
+                certs.append((_load_cert(der), der))
             except ValueError:
                 raise _Fail(
                     "signature-value",
@@ -770,55 +786,66 @@ def _norm_dn(text: str) -> frozenset[str]:
 
 
 def _signing_certificate(shape: SignatureShape, cert: x509.Certificate, der: bytes) -> None:
-    fail_en = (
-        "the signed SigningCertificate property does not identify the certificate that "
-        "verified the signature"
-    )
-    fail_th = "คุณสมบัติ SigningCertificate ที่ลงนามไว้ไม่ได้ระบุใบรับรองที่ใช้ตรวจสอบลายมือชื่อได้"
+    problem = _signing_certificate_problem(shape.cert_refs, der)
+    if problem is not None:
+        en, th = problem
+        raise _Fail(
+            "signing-certificate",
+            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+            "the signed SigningCertificate property does not identify the certificate that "
+            "verified the signature" + en,
+            "คุณสมบัติ SigningCertificate ที่ลงนามไว้ไม่ได้ระบุใบรับรองที่ใช้ตรวจสอบลายมือชื่อได้" + th,
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _signing_certificate_problem(refs: tuple[CertRef, ...], der: bytes) -> tuple[str, str] | None:
+    """``None`` when ``refs`` identify the certificate ``der``; else what differs."""
+    cert = _load_cert(der)
     match = None
-    for ref in shape.cert_refs:
+    for ref in refs:
         if hmac.compare_digest(hashlib.new(ref.digest.hash_name, der).digest(), ref.value):
             match = ref
             break
     if match is None:
-        raise _Fail(
-            "signing-certificate", SubIndication.NO_SIGNING_CERTIFICATE_FOUND, fail_en, fail_th
-        )
+        return "", ""
     if match.serial is not None and match.serial != cert.serial_number:
-        raise _Fail(
-            "signing-certificate",
-            SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-            fail_en + " (serial number differs)",
-            fail_th + " (หมายเลขลำดับไม่ตรงกัน)",
-        )
+        return " (serial number differs)", " (หมายเลขลำดับไม่ตรงกัน)"
     if match.issuer_name is not None:
         mine = _norm_dn(cert.issuer.rfc4514_string())
         theirs = _norm_dn(match.issuer_name)
         # Some producers write the name in reverse (X.500) order; the set of parts is what
         # identifies the issuer here.
         if mine != theirs and _norm_dn(_x500_order(cert.issuer)) != theirs:
-            raise _Fail(
-                "signing-certificate",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                fail_en + " (issuer name differs)",
-                fail_th + " (ชื่อผู้ออกใบรับรองไม่ตรงกัน)",
-            )
+            return " (issuer name differs)", " (ชื่อผู้ออกใบรับรองไม่ตรงกัน)"
     if match.issuer_serial_v2 is not None:
         try:
             isv = asn1_cms.IssuerSerial.load(match.issuer_serial_v2)
             serial = int(isv["serial"].native)
             names = [n.chosen for n in isv["issuer"] if n.name == "directory_name"]
-            issuer = asn1_x509.Certificate.load(der).issuer
-            same = serial == cert.serial_number and any(n == issuer for n in names)
+            raw = cert.issuer.public_bytes()
+            same = serial == cert.serial_number and (
+                # Byte equality is the common case; the normalised comparison of RFC 5280
+                # (slow in asn1crypto) only runs when encodings differ.
+                any(n.untag().dump() == raw for n in names)
+                or any(n == asn1_x509.Name.load(raw) for n in names)
+            )
         except (ValueError, TypeError, KeyError):
             same = False
         if not same:
-            raise _Fail(
-                "signing-certificate",
-                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
-                fail_en + " (IssuerSerialV2 differs)",
-                fail_th + " (IssuerSerialV2 ไม่ตรงกัน)",
-            )
+            return " (IssuerSerialV2 differs)", " (IssuerSerialV2 ไม่ตรงกัน)"
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cert(der: bytes) -> x509.Certificate:
+    """Certificates are parsed once per process (documents from one signer repeat them)."""
+    return x509.load_der_x509_certificate(der)
+
+
+@functools.lru_cache(maxsize=256)
+def _subject(der: bytes) -> str:
+    return _load_cert(der).subject.rfc4514_string()
 
 
 def _x500_order(name: x509.Name) -> str:
