@@ -212,10 +212,18 @@ class SoftHSM:
         Restarts the module if edocstd loaded it earlier in this process; every key opened
         through it must be closed by then.
         """
-        os.environ["SOFTHSM2_CONF"] = str(self.conf_path)
         from edocstd.sign._pkcs11 import _restart_module
 
-        _restart_module(self.module)
+        previous = os.environ.get("SOFTHSM2_CONF")
+        os.environ["SOFTHSM2_CONF"] = str(self.conf_path)
+        try:
+            _restart_module(self.module)
+        except BaseException:
+            if previous is None:
+                del os.environ["SOFTHSM2_CONF"]
+            else:
+                os.environ["SOFTHSM2_CONF"] = previous
+            raise
 
     # -- children --------------------------------------------------------------------------
 
