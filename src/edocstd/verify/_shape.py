@@ -13,6 +13,12 @@ hashing or verifying anything:
   ``Target`` names this signature;
 * no XSLT, no XPath 1.0, no external or ``file:`` URI, no ``RetrievalMethod``, no other
   transform, no ``ds:Object`` other than the one holding the qualifying properties;
+* one extension of §4.1, for interoperability with producers that sign their key information
+  (signxml's XAdES signer, DSS and xades4j with "sign KeyInfo"): a third reference, untyped,
+  whose target is this signature's own ``ds:KeyInfo``, with no transform but one
+  canonicalization. It covers nothing of the content and nothing is read from it beyond what
+  ``KeyInfo`` gives anyway (certificates, which are validated on their own), so it cannot widen
+  what the caller receives;
 * bounded sizes: counts of references, transforms and certificates, and the length of every
   base64 value are checked before anything is decoded, so a hostile input is refused fast.
 
@@ -73,7 +79,7 @@ _ID_VALUES = etree.XPath(
     smart_strings=True,
 )
 
-MAX_REFERENCES = 2
+MAX_REFERENCES = 3
 MAX_TRANSFORMS = 3
 MAX_CERTIFICATES = 16
 MAX_CERT_B64 = 64 * 1024
@@ -141,6 +147,8 @@ class SignatureShape:
     document_ref: Reference
     properties_ref: Reference | None
     signed_properties: etree._Element | None
+    key_info_ref: Reference | None
+    key_info: etree._Element | None
     certificates: tuple[bytes, ...]
     key_value: etree._Element | None
     level: Level
@@ -158,6 +166,8 @@ class SignatureShape:
         out = [self.document_ref.digest]
         if self.properties_ref is not None:
             out.append(self.properties_ref.digest)
+        if self.key_info_ref is not None:
+            out.append(self.key_info_ref.digest)
         out.extend(c.digest for c in self.cert_refs)
         if self.algorithm.digest is not None:
             out.append(self.algorithm.digest)
@@ -382,10 +392,10 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
     refs = si_kids[2:]
     if len(refs) > MAX_REFERENCES:
         raise _fail(
-            f"ds:SignedInfo has {len(refs)} references; exactly one (plain XMLDSig) or two "
-            "(XAdES) are allowed",
+            f"ds:SignedInfo has {len(refs)} references; one (plain XMLDSig) or two (XAdES) "
+            "are allowed, plus optionally one to the signature's own KeyInfo",
             f"ds:SignedInfo มีการอ้างอิง {len(refs)} รายการ อนุญาตเพียงหนึ่ง (XMLDSig) "
-            "หรือสอง (XAdES) รายการเท่านั้น",
+            "หรือสอง (XAdES) รายการ และอาจมีอีกหนึ่งรายการที่อ้างอิง KeyInfo ของลายมือชื่อนี้เอง",
         )
     for r in refs:
         if r.tag != f"{_D}Reference":
@@ -400,6 +410,7 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
 
     doc_ref: Reference | None = None
     props_ref: Reference | None = None
+    key_info_ref: Reference | None = None
     props_target: etree._Element | None = None
     for r in refs:
         uri = r.get("URI")
@@ -409,12 +420,21 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
             _only_attrs(r, ("URI", "Id"))
             doc_ref = _document_reference(r)
         elif uri is not None and uri.startswith("#") and len(uri) > 1:
-            if props_ref is not None:
+            if props_ref is not None and r.get("Type") == SIGNED_PROPERTIES_TYPE:
                 raise _fail(
                     "more than one reference to signed properties",
                     "มีการอ้างอิงคุณสมบัติที่ลงนามมากกว่าหนึ่งรายการ",
                 )
             _only_attrs(r, ("URI", "Id", "Type"))
+            target = id_index.get(uri[1:])
+            if (
+                r.get("Type") is None
+                and key_info is not None
+                and target is key_info
+                and key_info_ref is None
+            ):
+                key_info_ref = _properties_reference(r)
+                continue
             if r.get("Type") != SIGNED_PROPERTIES_TYPE:
                 raise _fail(
                     f"the reference {uri!r} is not typed SignedProperties; only the whole "
@@ -464,6 +484,8 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
         document_ref=doc_ref,
         properties_ref=props_ref,
         signed_properties=None,
+        key_info_ref=key_info_ref,
+        key_info=key_info,
         certificates=certificates,
         key_value=key_value,
         level=Level.XMLDSIG,

@@ -78,6 +78,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "algorithms": ("Algorithm policy", "นโยบายอัลกอริทึม"),
     "reference-document": ("Digest of the signed document", "ค่าย่อยของเอกสารที่ลงนาม"),
     "reference-properties": ("Digest of the signed properties", "ค่าย่อยของคุณสมบัติที่ลงนาม"),
+    "reference-keyinfo": ("Digest of the signed key information", "ค่าย่อยของข้อมูลกุญแจที่ลงนาม"),
     "signature-value": ("Cryptographic signature value", "ค่าลายมือชื่อทางการเข้ารหัส"),
     "key-constraints": ("Signing key strength", "ความแข็งแรงของกุญแจที่ใช้ลงนาม"),
     "key-value": ("KeyValue matches the certificate", "KeyValue ตรงกับใบรับรอง"),
@@ -365,6 +366,9 @@ class Verifier:
             if shape.properties_ref is not None:
                 self._properties_digest(shape)
                 checks.ok("reference-properties")
+            if shape.key_info_ref is not None:
+                self._key_info_digest(shape)
+                checks.ok("reference-keyinfo")
             cert, cert_der, others = self._signature_value(shape)
             checks.ok("signature-value")
             info["signer"] = _subject(cert_der)
@@ -486,6 +490,26 @@ class Verifier:
                 "the signed properties (signing time, signing certificate …) have been changed "
                 "since the document was signed",
                 "คุณสมบัติที่ลงนาม (เวลาลงนาม ใบรับรองผู้ลงนาม ฯลฯ) ถูกแก้ไขหลังจากลงนาม",
+            )
+
+    def _key_info_digest(self, shape: SignatureShape) -> None:
+        ref = shape.key_info_ref
+        assert ref is not None and shape.key_info is not None
+        try:
+            data = c14n(shape.key_info, ref.c14n, ref.inclusive_prefixes)
+        except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
+            raise _Fail(
+                "reference-keyinfo",
+                SubIndication.FORMAT_FAILURE,
+                f"ds:KeyInfo could not be canonicalized: {exc}",
+                "ไม่สามารถทำ ds:KeyInfo ให้อยู่ในรูปแบบบัญญัติได้",
+            ) from None
+        if not hmac.compare_digest(hashlib.new(ref.digest.hash_name, data).digest(), ref.value):
+            raise _Fail(
+                "reference-keyinfo",
+                SubIndication.HASH_FAILURE,
+                "the signed key information (ds:KeyInfo) has been changed since signing",
+                "ข้อมูลกุญแจที่ลงนาม (ds:KeyInfo) ถูกแก้ไขหลังจากลงนาม",
             )
 
     def _signature_value(
