@@ -413,6 +413,34 @@ def test_one_thousand_signatures_from_eight_threads_all_verify(rsa_key: Pkcs11Ke
         public.verify(sig, msg, padding.PKCS1v15(), hashes.SHA256())
 
 
+def test_keys_opened_and_closed_concurrently_share_one_login(hsm: Tokens) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def work(key_id: bytes, alg: SignatureAlgorithm) -> None:
+        try:
+            barrier.wait()
+            for _ in range(5):
+                with open_pkcs11_key(hsm.main.uri(key_id=key_id), hsm.main.pin) as key:
+                    key.sign(MESSAGE, alg)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(RSA_ID, SignatureAlgorithm.RSA_SHA256))
+        for _ in range(3)
+    ] + [
+        threading.Thread(target=work, args=(EC_ID, SignatureAlgorithm.ECDSA_SHA256))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    # The hsm fixture checks that no login is left open.
+
+
 def test_closed_key_refuses_to_sign_and_close_is_idempotent(hsm: Tokens) -> None:
     key = open_pkcs11_key(hsm.main.uri(key_id=RSA_ID), hsm.main.pin)
     key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)

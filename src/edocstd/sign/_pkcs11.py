@@ -69,7 +69,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -133,6 +133,8 @@ class _Module:
     pid: int
     call_lock: threading.Lock
     logins: dict[int, _Login]
+    # Guards ``logins`` (open, share and release of token logins) in both threading modes.
+    login_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
     def calling(self) -> Iterator[None]:
@@ -388,7 +390,7 @@ def _find_token(module: _Module, params: Pkcs11Params) -> Any:
 def _login(module: _Module, token: Any, pin: str) -> _Login:
     """Log in to ``token`` once per process; later callers must present the same PIN."""
     slot_id: int = token.slot.slot_id
-    with module.calling():
+    with module.login_lock:
         existing = module.logins.get(slot_id)
         if existing is not None:
             if not hmac.compare_digest(existing.pin_digest, _pin_digest(pin, existing.salt)):
@@ -402,17 +404,18 @@ def _login(module: _Module, token: Any, pin: str) -> _Login:
         if token.flags & pkcs11.TokenFlag.USER_PIN_LOCKED:
             # Checked first so that a locked token is not sent another attempt.
             raise _map_error(p11e.PinLocked(), "logging in")
-        try:
-            session = token.open(user_pin=pin)
-        except p11e.UserAlreadyLoggedIn:
-            # Other code in this process logged in to this token; PKCS#11 gives us no way to
-            # check the PIN without logging that code out, so the existing login is used.
+        with module.calling():
             try:
-                session = token.open()
+                session = token.open(user_pin=pin)
+            except p11e.UserAlreadyLoggedIn:
+                # Other code in this process logged in to this token; PKCS#11 gives us no way
+                # to check the PIN without logging that code out, so the existing login is used.
+                try:
+                    session = token.open()
+                except p11e.PKCS11Error as exc:
+                    raise _map_error(exc, "opening a session") from exc
             except p11e.PKCS11Error as exc:
-                raise _map_error(exc, "opening a session") from exc
-        except p11e.PKCS11Error as exc:
-            raise _map_error(exc, "logging in") from exc
+                raise _map_error(exc, "logging in") from exc
         salt = secrets.token_bytes(16)
         login = _Login(session, _pin_digest(pin, salt), salt, 1)
         module.logins[slot_id] = login
@@ -420,12 +423,12 @@ def _login(module: _Module, token: Any, pin: str) -> _Login:
 
 
 def _logout(module: _Module, slot_id: int, login: _Login) -> None:
-    with module.calling():
+    with module.login_lock:
         login.users -= 1
         if login.users > 0:
             return
         module.logins.pop(slot_id, None)
-        with suppress(p11e.PKCS11Error):  # the token may be gone
+        with module.calling(), suppress(p11e.PKCS11Error):  # the token may be gone
             login.session.close()  # logs the application out of the token
 
 
@@ -952,7 +955,7 @@ def _restart_module(path: str) -> None:
         module = _MODULES.get(real)
         if module is None or module.pid != os.getpid():
             return
-        with module.calling():
+        with module.login_lock, module.calling():
             if module.logins:
                 raise _err(
                     KeyAccessError,

@@ -1,0 +1,175 @@
+"""Signing through SoftHSM2 against signing with the same key in memory, in one run.
+
+Measures, for RSA-2048 (PKCS#1 v1.5 and PSS) and ECDSA P-256:
+
+1. whole-document XAdES B-B signing of the sample licence (validation skipped, so the figure
+   is about signing), token key against the same key in memory;
+2. the raw signature operation alone (``SigningKey.sign`` on a SignedInfo-sized message);
+3. both again with several threads sharing one key (the session pool at work; time per
+   signature or document over all threads).
+
+Target (issue "HSM signing"): signing through SoftHSM2 costs at most 1.3x signing with the
+same key in memory (whole-document figure).
+
+The "binding" row separates edocstd's own cost from the token's: the same signature made by
+calling python-pkcs11 directly on an open session (input already hashed where the token needs
+it) against :class:`Pkcs11Key`.
+
+Run: ``python benchmarks/bench_hsm.py [--iterations N] [--rounds R] [--threads T]``. Needs the
+softhsm2 package and python-pkcs11. It prints figures and ratios; it never asserts on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+
+from edocstd.sign._algorithms import SignatureAlgorithm
+from edocstd.sign._pkcs11 import _Plan, open_pkcs11_key
+from edocstd.sign._sign import SchemaCheck, sign
+from edocstd.sign._signer import InMemoryKey, Signer
+from edocstd.testing.pki import TestPKI
+from edocstd.testing.samples import sample_xml
+from edocstd.testing.softhsm import SoftHSM
+
+SIGNED_INFO = b"<ds:SignedInfo>" + b"x" * 900 + b"</ds:SignedInfo>"
+
+
+def compare(
+    memory: Callable[[], object], token: Callable[[], object], iterations: int, rounds: int
+) -> tuple[float, float]:
+    """Seconds per call of each, best round of ``rounds``.
+
+    Rounds alternate between the two so that load from other processes hits both alike; the
+    best round is the least disturbed one.
+    """
+    memory()  # warm up (mechanism lookup, first-use caches)
+    token()
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        for index, fn in enumerate((memory, token)):
+            start = time.perf_counter()
+            for _ in range(iterations):
+                fn()
+            best[index] = min(best[index], (time.perf_counter() - start) / iterations)
+    return best[0], best[1]
+
+
+def threaded(fn: Callable[[], object], threads: int, per_thread: int) -> float:
+    """Seconds per call with ``threads`` threads calling ``fn``."""
+
+    def work() -> None:
+        for _ in range(per_thread):
+            fn()
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return (time.perf_counter() - start) / (threads * per_thread)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    pki = TestPKI.generate()
+    document = sample_xml()
+    with tempfile.TemporaryDirectory() as tmp:
+        hsm = SoftHSM.create(tmp)
+        token = hsm.init_token("bench")
+        hsm.import_key(
+            token, pki.signer.key, label="rsa", key_id=b"\x01", certificate=pki.signer.cert
+        )  # type: ignore[arg-type]
+        hsm.import_key(
+            token, pki.signer_ec.key, label="ec", key_id=b"\x02", certificate=pki.signer_ec.cert
+        )  # type: ignore[arg-type]
+        hsm.activate()
+        cases = [
+            ("rsa", pki.signer, SignatureAlgorithm.RSA_SHA256),
+            ("rsa", pki.signer, SignatureAlgorithm.RSA_PSS_SHA256),
+            ("ec", pki.signer_ec, SignatureAlgorithm.ECDSA_SHA256),
+        ]
+        print(
+            f"{args.iterations} calls per round, best of {args.rounds} alternating rounds; "
+            f"sample licence {len(document)} bytes"
+        )
+        print(f"{'algorithm':<16}{'what':<12}{'memory ms':>10}{'token ms':>10}{'ratio':>8}")
+        ratios: list[float] = []
+        for label, issued, alg in cases:
+            with open_pkcs11_key(token.uri(key_label=label), token.pin) as key:
+                mem_key = InMemoryKey(issued.key)
+                chain = [pki.intermediate.cert]
+                mem_signer = Signer.from_key(mem_key, issued.cert, chain)
+                hsm_signer = Signer.from_key(key, issued.cert, chain)
+
+                def doc_with(signer: Signer, a: SignatureAlgorithm = alg) -> Callable[[], bytes]:
+                    return lambda: sign(document, signer, algorithm=a, schema=SchemaCheck.SKIP)
+
+                mem_doc, hsm_doc = compare(
+                    doc_with(mem_signer), doc_with(hsm_signer), args.iterations, args.rounds
+                )
+                mem_raw, hsm_raw = compare(
+                    lambda k=mem_key, a=alg: k.sign(SIGNED_INFO, a),  # type: ignore[misc]
+                    lambda k=key, a=alg: k.sign(SIGNED_INFO, a),  # type: ignore[misc]
+                    args.iterations,
+                    args.rounds,
+                )
+                plan = key._plans[alg]
+                message = SIGNED_INFO
+                if plan.prehash is not None:
+                    message = plan.prefix + hashlib.new(plan.prehash.hash_name, message).digest()
+                session_key = key._sessions[0][1]
+
+                def bare(m: bytes = message, p: _Plan = plan, k: object = session_key) -> bytes:
+                    return k.sign(m, mechanism=p.mechanism, mechanism_param=p.param)  # type: ignore[attr-defined, no-any-return]
+
+                bare_raw, ours_raw = compare(
+                    bare,
+                    lambda k=key, a=alg: k.sign(SIGNED_INFO, a),
+                    args.iterations,
+                    args.rounds,  # type: ignore[misc]
+                )
+                n = max(1, args.iterations // args.threads)
+                mem_mt = threaded(lambda k=mem_key, a=alg: k.sign(SIGNED_INFO, a), args.threads, n)  # type: ignore[misc]
+                hsm_mt = threaded(lambda k=key, a=alg: k.sign(SIGNED_INFO, a), args.threads, n)  # type: ignore[misc]
+                mem_doc_mt = threaded(doc_with(mem_signer), args.threads, n)
+                hsm_doc_mt = threaded(doc_with(hsm_signer), args.threads, n)
+                ratios.append(hsm_doc / mem_doc)
+                name = alg.short_name
+                print(
+                    f"{name:<16}{'document':<12}{mem_doc * 1e3:>10.3f}{hsm_doc * 1e3:>10.3f}"
+                    f"{hsm_doc / mem_doc:>7.2f}x"
+                )
+                print(
+                    f"{'':<16}{f'doc {args.threads} thr':<12}{mem_doc_mt * 1e3:>10.3f}"
+                    f"{hsm_doc_mt * 1e3:>10.3f}{hsm_doc_mt / mem_doc_mt:>7.2f}x   (ms per document)"
+                )
+                print(
+                    f"{'':<16}{'raw sign':<12}{mem_raw * 1e3:>10.3f}{hsm_raw * 1e3:>10.3f}"
+                    f"{hsm_raw / mem_raw:>7.2f}x"
+                )
+                print(
+                    f"{'':<16}{'binding':<12}{bare_raw * 1e3:>10.3f}{ours_raw * 1e3:>10.3f}"
+                    f"{ours_raw / bare_raw:>7.2f}x   (bare python-pkcs11 vs Pkcs11Key)"
+                )
+                print(
+                    f"{'':<16}{f'raw {args.threads} thr':<12}{mem_mt * 1e3:>10.3f}"
+                    f"{hsm_mt * 1e3:>10.3f}{hsm_mt / mem_mt:>7.2f}x   (ms per signature)"
+                )
+        worst = max(ratios)
+        verdict = "meets" if worst <= 1.3 else "misses"
+        print(f"whole-document worst ratio {worst:.2f}x: {verdict} the 1.3x target")
+
+
+if __name__ == "__main__":
+    main()
