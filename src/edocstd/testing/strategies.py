@@ -109,29 +109,47 @@ _PUNCTUATION = " .,;:-/()&'\"<>"
 # U+FFFE and U+FFFF are not XML characters either.
 _NOT_ALLOWED = frozenset("\ufffe\uffff")
 
-_thai_syllables = st.builds(
-    lambda lead, cons, mark, tone, trail: lead + cons + mark + tone + trail,
-    st.sampled_from(("", *_THAI_LEADING)),
-    st.sampled_from(_THAI_CONSONANTS),
-    st.sampled_from(("", *_THAI_ABOVE_BELOW)),
-    st.sampled_from(("", *_THAI_TONES)),
-    st.sampled_from(("", *_THAI_TRAILING)),
+# Real words and phrases keep examples readable; random runs of the same alphabets reach the
+# odd cases (a tone mark before a below vowel, a mark with no base, stacked accents).
+_THAI_PHRASES = (
+    "ใบอนุญาต",
+    "ประกอบกิจการโรงงาน",
+    "กรมโรงงานอุตสาหกรรม",
+    "นายสมชาย ใจดี",
+    "นางสาวกัญญ์ณัฏฐ์ ศรีสุข",
+    "บริษัท ตัวอย่าง จำกัด (มหาชน)",
+    "เลขที่ ๑๒๓/๔๕",
+    "ห้ามจำหน่ายสุราแก่ผู้มีอายุต่ำกว่า ๒๐ ปี",
+    "พระราชบัญญัติโรงงาน พ.ศ. ๒๕๓๕",
+    "ฯลฯ",
+    "ก่อน",
+    "น้ำ",
+    "ผู้ใหญ่",
+    "กรุงเทพมหานคร",
 )
-_thai_words = st.lists(_thai_syllables, min_size=1, max_size=4).map("".join)
-_thai_raw = st.lists(
-    st.one_of(_thai_words, st.sampled_from((" ", *_THAI_DIGITS, "ฯ", "."))),
-    min_size=1,
-    max_size=6,
-).map("".join)
+_ENGLISH_PHRASES = (
+    "Factory Operating Licence",
+    "Department of Industrial Works",
+    "Mr. Somchai Jaidee",
+    "Example Co., Ltd.",
+    "Café & Crème",
+    "Section 12 <b> \"quoted\" & 'single'",
+    "Ms. Zoë Ångström-Nuñez",
+)
+_THAI_ALPHABET = (
+    _THAI_CONSONANTS + _THAI_LEADING + _THAI_ABOVE_BELOW + _THAI_TONES + _THAI_TRAILING + " "
+)
+_LATIN_ALPHABET = _LATIN + _LATIN_MARKS + _PUNCTUATION
 
-_latin_words = st.lists(
-    st.tuples(st.sampled_from(_LATIN), st.sampled_from(("", "", "", *_LATIN_MARKS))).map("".join),
-    min_size=1,
-    max_size=10,
-).map("".join)
-_english_raw = st.lists(
-    st.one_of(_latin_words, st.sampled_from(_PUNCTUATION)), min_size=1, max_size=6
-).map("".join)
+_thai_raw = st.one_of(
+    st.sampled_from(_THAI_PHRASES),
+    st.text(_THAI_ALPHABET, min_size=1, max_size=16),
+    st.text(_THAI_ALPHABET + _THAI_DIGITS + "ฯ.", min_size=1, max_size=16),
+)
+_english_raw = st.one_of(
+    st.sampled_from(_ENGLISH_PHRASES),
+    st.text(_LATIN_ALPHABET, min_size=1, max_size=16),
+)
 
 _any_char = st.characters(
     codec="utf-8",
