@@ -6,6 +6,7 @@ are the test PKI's, imported as non-extractable token keys.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -459,6 +460,22 @@ def test_closing_the_last_key_logs_out(hsm: Tokens) -> None:
     # A fresh login with a wrong PIN is checked by the token again.
     with pytest.raises(PinIncorrectError):
         open_pkcs11_key(hsm.main.uri(key_id=RSA_ID), "0000")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_key_refuses_to_sign_in_a_forked_child(rsa_key: Pkcs11Key) -> None:
+    pid = os.fork()
+    if pid == 0:  # the child: must not touch the parent's token state
+        code = 1
+        try:
+            rsa_key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)
+        except KeyAccessError as exc:
+            code = 0 if "fork" in str(exc) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    rsa_key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)  # the parent still signs
 
 
 def test_pkcs11_key_cannot_be_built_directly() -> None:
