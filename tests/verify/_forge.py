@@ -126,8 +126,8 @@ def sign_value(key: object, alg: SignatureAlgorithm, data: bytes, hmac_key: byte
     return key.sign(data)  # type: ignore[attr-defined, no-any-return]
 
 
-def set_certificates(sig: etree._Element, certs: list[x509.Certificate]) -> None:
-    """Replace KeyInfo's certificates, and make the SigningCertificate(V2) name the first."""
+def set_certificates(sig: etree._Element, certs: list[x509.Certificate], named: int = 0) -> None:
+    """Replace KeyInfo's certificates, and make the SigningCertificate(V2) name ``certs[named]``."""
     x509data = sig.find(f"{D}KeyInfo/{D}X509Data")
     assert x509data is not None
     for old in list(x509data):
@@ -140,7 +140,7 @@ def set_certificates(sig: etree._Element, certs: list[x509.Certificate]) -> None
     if cert_el is None:
         cert_el = sig.find(f".//{X}SigningCertificate/{X}Cert")
     if cert_el is not None:
-        der = certs[0].public_bytes(serialization.Encoding.DER)
+        der = certs[named].public_bytes(serialization.Encoding.DER)
         dm = cert_el.find(f"{X}CertDigest/{D}DigestMethod")
         dv = cert_el.find(f"{X}CertDigest/{D}DigestValue")
         assert dm is not None and dv is not None
@@ -149,7 +149,7 @@ def set_certificates(sig: etree._Element, certs: list[x509.Certificate]) -> None
         dv.text = b64(hashlib.new(DigestAlgorithm(dm.get("Algorithm")).hash_name, der).digest())
         isv = cert_el.find(f"{X}IssuerSerialV2")
         if isv is not None:
-            isv.text = b64(issuer_serial_v2(certs[0]))
+            isv.text = b64(issuer_serial_v2(certs[named]))
 
 
 def resign(
@@ -161,13 +161,14 @@ def resign(
     certs: list[x509.Certificate] | None = None,
     hmac_key: bytes = b"",
     index: int = 0,
+    named: int = 0,
 ) -> bytes:
     """Apply ``edit``, then recompute every computable digest and the signature value."""
     tree = parse(data)
     root = tree.getroot()
     sig = signatures(root)[index]
     if certs is not None:
-        set_certificates(sig, certs)
+        set_certificates(sig, certs, named)
     if algorithm is not None:
         sm = sig.find(f"{D}SignedInfo/{D}SignatureMethod")
         assert sm is not None

@@ -386,6 +386,10 @@ class Verifier:
             chain = self._chain(shape, cert, cert_der, others, when)
             info["chain"] = chain.subjects
             info["revocation"] = chain.revocation
+            if not chain.ok:
+                assert chain.sub is not None
+                failed = "revocation" if chain.revocation in ("revoked", "unknown") else "chain"
+                raise _Fail(failed, chain.sub, chain.message_en, chain.message_th)
             checks.ok("chain")
             _key_usage(cert)
             checks.ok("key-usage")
@@ -596,12 +600,7 @@ class Verifier:
         if mode is not Revocation.NONE:
             embedded = RevocationData(shape.embedded_crls, shape.embedded_ocsps)
             data = self._revocation.gather(cert, [c for c, _ in others], when, embedded)
-        result = self._paths.validate(cert, der, others, when, mode, data)
-        if not result.ok:
-            assert result.sub is not None
-            check = "revocation" if result.revocation in ("revoked", "unknown") else "chain"
-            raise _Fail(check, result.sub, result.message_en, result.message_th)
-        return result
+        return self._paths.validate(cert, der, others, when, mode, data)
 
 
 # --------------------------------------------------------------------------------------------
