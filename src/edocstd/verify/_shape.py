@@ -201,14 +201,19 @@ def check_document(
         )
     seen: dict[str, etree._Element] = {}
     # XPath runs in C; walking every element in Python would dominate small documents.
-    for value in _ID_VALUES(root):
+    found = _ID_VALUES(root)
+    assert isinstance(found, list)
+    for value in found:
+        assert isinstance(value, etree._ElementUnicodeResult)
         if value in seen:
             raise _fail(
                 f"the ID {str(value)[:200]!r} is used more than once in the document; "
                 "references to it would be ambiguous",
                 f"มีการใช้ ID {str(value)[:200]!r} ซ้ำกันมากกว่าหนึ่งครั้งในเอกสาร ทำให้การอ้างอิงกำกวม",
             )
-        seen[str(value)] = value.getparent()
+        owner = value.getparent()
+        assert owner is not None
+        seen[str(value)] = owner
     signatures = list(root.iter(DS_SIGNATURE))
     # The signatures must be exactly the trailing element children of the root.
     trailing: list[etree._Element] = []
@@ -285,8 +290,9 @@ def _b64(el: etree._Element, limit: int, what: str) -> bytes:
 
 
 def _only_attrs(el: etree._Element, allowed: Sequence[str]) -> None:
-    for name in el.attrib:
-        if name not in allowed and not name.startswith("{http://www.w3.org/2000/xmlns/}"):
+    for raw in el.attrib:
+        name = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        if name not in allowed:
             raise _fail(
                 f"unexpected attribute {name} on {_local(el)}",
                 f"พบแอตทริบิวต์ {name} ที่ไม่อนุญาตบน {_local(el)}",
