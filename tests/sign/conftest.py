@@ -16,7 +16,6 @@ XADES_SIGNED_PROPERTIES = "http://uri.etsi.org/01903/v1.3.2#:SignedProperties"
 DS_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#:Signature"
 
 
-
 def signer_for(issued: Issued, pki: TestPKI) -> Signer:
     """A signer over one of the PKI's end entities, with the intermediate as chain."""
     return Signer.from_pem(issued.key_pem, issued.cert_pem, chain_pem=pki.chain_pem())

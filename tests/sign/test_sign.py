@@ -524,7 +524,7 @@ def test_sign_file_keeps_an_existing_output_when_writing_fails(
     src.write_bytes(PLAIN_XML)
     out.write_bytes(b"previous")
 
-    def disk_full(tree: etree._ElementTree, fh: object) -> None:
+    def disk_full(prepared: object, fh: object) -> None:
         fh.write(b"<partial")  # type: ignore[attr-defined]
         raise OSError(28, "No space left on device")
 

@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import enum
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -34,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from edocstd._level import Level
@@ -43,8 +43,15 @@ from edocstd._source import Source
 from edocstd.errors import InputError, KeyAccessError, PolicyError, SigningError
 from edocstd.schema._parser import parse
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
-from edocstd.sign._c14n import UnsupportedC14NError, c14n, digest_tree
-from edocstd.sign._signer import Signer, check_algorithm, verify_signature_value
+from edocstd.sign._bigtext import Holes, digest_document, punch, write_tree
+from edocstd.sign._c14n import UnsupportedC14NError, c14n
+from edocstd.sign._signer import (
+    Signer,
+    certificate_der,
+    certificate_public_key,
+    check_algorithm,
+    verify_signature_value,
+)
 from edocstd.sign._xades import Commitment, build_qualifying_properties, format_signing_time
 from edocstd.sign._xmldsig import (
     Cosign,
@@ -163,6 +170,7 @@ class PreparedSignature:
     signature_id: str
     _tree: etree._ElementTree = field(repr=False)
     _parts: SignatureParts = field(repr=False)
+    _holes: Holes = field(repr=False)
 
     def digest_to_sign(self) -> bytes:
         """The hash of :attr:`data_to_sign` with the signature method's hash function.
@@ -213,25 +221,21 @@ def _validate_edoc(tree: etree._ElementTree) -> None:
 def _derive_ids(
     document_digest: bytes,
     signing_time: str,
-    certificate: x509.Certificate,
+    certificate_der: bytes,
     root: etree._Element,
 ) -> tuple[str, str, str, str]:
-    taken = {str(v) for v in root.xpath("//@Id | //@ID | //@id")}  # type: ignore[union-attr]
+    # The Ids hash the document digest, so no document can hold them in advance short of a
+    # SHA-256 fixed point: there is no need to scan the document for clashes. The Ids of the
+    # signatures already present (which the digest may leave out) are hashed in too, so a
+    # second signature by the same signer at the same second still gets Ids of its own.
     seed = hashlib.sha256()
     seed.update(document_digest)
     seed.update(signing_time.encode("ascii"))
-    seed.update(certificate.public_bytes(serialization.Encoding.DER))
+    seed.update(certificate_der)
     for sig in root.iterchildren(DS_SIGNATURE):
         seed.update(b"\0" + (sig.get("Id") or "").encode("utf-8"))
-    counter = 0
-    while True:
-        h = seed.copy()
-        h.update(counter.to_bytes(4, "big"))
-        base = h.hexdigest()[:32]
-        ids = (f"id-{base}", f"value-id-{base}", f"r-id-{base}-1", f"xades-id-{base}")
-        if taken.isdisjoint(ids):
-            return ids
-        counter += 1
+    base = seed.hexdigest()[:32]
+    return (f"id-{base}", f"value-id-{base}", f"r-id-{base}-1", f"xades-id-{base}")
 
 
 def _check_inherited_xml_attributes(root: etree._Element, method: C14N) -> None:
@@ -280,15 +284,20 @@ def _prepare_tree(
         subtract = options.cosign is Cosign.ALLOW
     exclude = top_level_signatures(root) if subtract else []
 
+    # Large texts (attached files) leave the tree for good: nothing reads them again but the
+    # digest and the final serialisation, which both stream them (see _bigtext).
+    holes = punch(tree)
     try:
-        document_digest = digest_tree(tree, options.c14n, options.digest, exclude=exclude)
+        document_digest = digest_document(
+            tree, options.c14n, options.digest, exclude=exclude, holes=holes
+        )
     except UnsupportedC14NError as exc:
         raise PolicyError(f"{exc}; sign with exclusive canonicalization (c14n=EXC)") from exc
 
     when = options.signing_time or dt.datetime.now(dt.UTC)
     when = when.replace(microsecond=0)
     sig_id, value_id, ref_id, props_id = _derive_ids(
-        document_digest, format_signing_time(when), signer.certificate, root
+        document_digest, format_signing_time(when), certificate_der(signer.certificate), root
     )
     xades = options.level is not Level.XMLDSIG
     qp = (
@@ -345,6 +354,7 @@ def _prepare_tree(
         signature_id=sig_id,
         _tree=tree,
         _parts=parts,
+        _holes=holes,
     )
 
 
@@ -403,9 +413,9 @@ def prepare(
 def _insert_value(prepared: PreparedSignature, signature_value: bytes) -> None:
     if not isinstance(signature_value, bytes | bytearray):
         raise SigningError("the signature value must be bytes")
-    public = prepared.certificate.public_key()
+    public = certificate_public_key(prepared.certificate)
     if not verify_signature_value(
-        public,  # type: ignore[arg-type]
+        public,
         prepared.algorithm,
         prepared.data_to_sign,
         bytes(signature_value),
@@ -426,7 +436,7 @@ def complete(prepared: PreparedSignature, signature_value: bytes) -> bytes:
     for the same document, signer, options and signing time.
     """
     _insert_value(prepared, signature_value)
-    return etree.tostring(prepared._tree, xml_declaration=True, encoding="UTF-8")
+    return _serialise(prepared)
 
 
 def _sign_prepared(prepared: PreparedSignature, signer: Signer) -> None:
@@ -479,7 +489,7 @@ def sign(
     )
     prepared = _prepare_tree(parse(source), signer, options)
     _sign_prepared(prepared, signer)
-    return etree.tostring(prepared._tree, xml_declaration=True, encoding="UTF-8")
+    return _serialise(prepared)
 
 
 def sign_file(
@@ -508,7 +518,7 @@ def sign_file(
     )
     prepared = _prepare_tree(parse(_as_path(in_path)), signer, options)
     _sign_prepared(prepared, signer)
-    _write_atomically(prepared._tree, _as_path(out_path))
+    _write_atomically(prepared, _as_path(out_path))
 
 
 class _FsPath(os.PathLike[str]):
@@ -530,7 +540,7 @@ def _as_path(p: str | os.PathLike[str]) -> os.PathLike[str]:
     raise InputError(f"a file path is needed, not {type(p).__name__}")
 
 
-def _write_atomically(tree: etree._ElementTree, out_path: os.PathLike[str]) -> None:
+def _write_atomically(prepared: PreparedSignature, out_path: os.PathLike[str]) -> None:
     target = os.path.abspath(os.fspath(out_path))
     directory = os.path.dirname(target)
     try:
@@ -545,7 +555,7 @@ def _write_atomically(tree: etree._ElementTree, out_path: os.PathLike[str]) -> N
         raise InputError(f"cannot write into {directory}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_tree(tree, fh)
+            _write_tree(prepared, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -558,6 +568,13 @@ def _write_atomically(tree: etree._ElementTree, out_path: os.PathLike[str]) -> N
         raise
 
 
-def _write_tree(tree: etree._ElementTree, fh: IO[bytes]) -> None:
-    # Written straight to the file: no second in-memory copy of a large document.
-    tree.write(fh, xml_declaration=True, encoding="UTF-8")
+def _write_tree(prepared: PreparedSignature, fh: IO[bytes]) -> None:
+    # Written straight to the file: no in-memory copy of a large document.
+    write_tree(prepared._tree, fh, prepared._holes)
+
+
+def _serialise(prepared: PreparedSignature) -> bytes:
+    buffer = io.BytesIO()
+    _write_tree(prepared, buffer)
+    # getvalue() hands over the buffer without copying it once writing is over.
+    return buffer.getvalue()

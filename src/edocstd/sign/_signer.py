@@ -11,6 +11,8 @@ token or a remote signing service (:meth:`Signer.from_key`).
 
 from __future__ import annotations
 
+import base64
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ __all__ = [
     "InMemoryKey",
     "PublicKey",
     "Signer",
+    "certificate_base64",
+    "certificate_der",
+    "certificate_public_key",
     "check_algorithm",
     "default_algorithm",
     "verify_signature_value",
@@ -114,6 +119,24 @@ def _public_der(key: PublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+@functools.lru_cache(maxsize=256)
+def certificate_der(cert: x509.Certificate) -> bytes:
+    """The DER encoding of ``cert`` (cached: a signer signs many documents)."""
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+@functools.lru_cache(maxsize=256)
+def certificate_base64(cert: x509.Certificate) -> str:
+    """The base64 of the DER encoding of ``cert``, as ``ds:X509Certificate`` holds it."""
+    return base64.b64encode(certificate_der(cert)).decode("ascii")
+
+
+@functools.lru_cache(maxsize=256)
+def certificate_public_key(cert: x509.Certificate) -> PublicKey:
+    """The public key of ``cert``; :class:`~edocstd.CertificateError` if edocstd cannot use it."""
+    return _cert_public_key(cert)
 
 
 def _cert_public_key(cert: x509.Certificate) -> PublicKey:
@@ -312,7 +335,7 @@ class Signer:
     @property
     def public_key(self) -> PublicKey:
         """The certificate's public key."""
-        return _cert_public_key(self.certificate)
+        return certificate_public_key(self.certificate)
 
     @classmethod
     def from_key(

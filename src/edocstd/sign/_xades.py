@@ -17,16 +17,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import functools
 import hashlib
 
 from asn1crypto import x509 as asn1_x509
 from asn1crypto.tsp import IssuerSerial
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from edocstd._ns import DS, XADES
 from edocstd.sign._algorithms import DigestAlgorithm
+from edocstd.sign._signer import certificate_der
 
 __all__ = [
     "Commitment",
@@ -70,13 +71,14 @@ def format_signing_time(when: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+@functools.lru_cache(maxsize=256)
 def issuer_serial_v2(cert: x509.Certificate) -> bytes:
     """DER of the RFC 5035 ``IssuerSerial`` of ``cert``, as ``xades:IssuerSerialV2`` wants it.
 
     ``issuer`` is a ``GeneralNames`` with one ``directoryName`` holding the issuer's name exactly
     as encoded in the certificate (re-encoding could change string types and break matching).
     """
-    parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    parsed = asn1_x509.Certificate.load(certificate_der(cert))
     tbs = parsed["tbs_certificate"]
     issuer = asn1_x509.GeneralNames(
         [asn1_x509.GeneralName(name="directory_name", value=tbs["issuer"])]
@@ -114,7 +116,7 @@ def build_qualifying_properties(
     etree.SubElement(ssp, f"{_X}SigningTime").text = format_signing_time(signing_time)
     scv2 = etree.SubElement(ssp, f"{_X}SigningCertificateV2")
     cert_el = etree.SubElement(scv2, f"{_X}Cert")
-    cert_digest = _hash(digest, certificate.public_bytes(serialization.Encoding.DER))
+    cert_digest = _hash(digest, certificate_der(certificate))
     _digest_method(cert_el, f"{_X}CertDigest", digest, cert_digest)
     etree.SubElement(cert_el, f"{_X}IssuerSerialV2").text = base64.b64encode(
         issuer_serial_v2(certificate)

@@ -29,11 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from edocstd._ns import DS, DS_SIGNATURE, SIGNED_PROPERTIES_TYPE, XPATH_FILTER2
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm, Transform
+from edocstd.sign._signer import certificate_base64
 
 __all__ = [
     "SUBTRACT_SIGNATURES_XPATH",
@@ -180,9 +180,7 @@ def build_signature(
     key_info = etree.SubElement(sig, f"{_D}KeyInfo")
     x509_data = etree.SubElement(key_info, f"{_D}X509Data")
     for cert in certificates:
-        etree.SubElement(x509_data, f"{_D}X509Certificate").text = _b64(
-            cert.public_bytes(serialization.Encoding.DER)
-        )
+        etree.SubElement(x509_data, f"{_D}X509Certificate").text = certificate_base64(cert)
 
     if qualifying_properties is not None:
         obj = etree.SubElement(sig, f"{_D}Object")
