@@ -862,6 +862,9 @@ def open_pkcs11_key(
     the CA certificates on the token that issued it. ``sessions`` bounds how many signatures run
     on the token at once.
 
+    Loading a PKCS#11 module runs its code in this process: take URIs and module paths only from
+    trusted configuration, never from documents or requests.
+
     Raises :class:`~edocstd.InputError` for a bad URI or missing module,
     :class:`~edocstd.TokenNotFoundError`, :class:`~edocstd.PinIncorrectError`,
     :class:`~edocstd.PinLockedError`, :class:`~edocstd.KeyNotFoundError`,
