@@ -236,7 +236,10 @@ def _load_module(path: str) -> _Module:
             return module
         if not os.path.isfile(real):
             raise InputError(f"PKCS#11 module not found: {path} / ไม่พบโมดูล PKCS#11: {path}")
-        loaded_elsewhere = real in pkcs11._loaded or path in pkcs11._loaded
+        # python-pkcs11 keeps its own per-path cache; a module already in it may have sessions
+        # (opened by other code), so it must not be restarted. Unknown cache: assume so.
+        cache = getattr(pkcs11, "_loaded", None)
+        loaded_elsewhere = not isinstance(cache, dict) or real in cache or path in cache
         try:
             lib = pkcs11.lib(real)
         except p11e.PKCS11Error as exc:
