@@ -7,6 +7,8 @@ are the test PKI's, imported as non-extractable token keys.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -476,6 +478,45 @@ def test_a_key_refuses_to_sign_in_a_forked_child(rsa_key: Pkcs11Key) -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     rsa_key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)  # the parent still signs
+
+
+_SERIALIZED_CHILD = """
+import sys, threading
+import pkcs11
+from edocstd.sign._algorithms import SignatureAlgorithm
+from edocstd.sign._pkcs11 import open_pkcs11_key
+uri, pin = sys.argv[1], sys.stdin.read()
+other = pkcs11.lib(uri.split("module-path=")[1])  # other code loaded the module first
+with open_pkcs11_key(uri, pin) as key:
+    def work():
+        for _ in range(50):
+            key.sign(b"m", SignatureAlgorithm.RSA_SHA256)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    print(key._module.mode.value, len(key._sessions))
+"""
+
+
+def test_a_module_loaded_by_other_code_is_used_serialised(hsm: Tokens) -> None:
+    # The module cannot be restarted with OS locking then, so every call is serialised; run in
+    # a child process because a module's state is per process.
+    done = subprocess.run(
+        [sys.executable, "-c", _SERIALIZED_CHILD, hsm.main.uri(key_id=RSA_ID)],
+        input=hsm.main.pin,
+        env=hsm.hsm.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["serialized", "1"]
+
+
+def test_edocstd_loads_modules_with_os_locking(rsa_key: Pkcs11Key) -> None:
+    assert rsa_key._module.mode.value == "os-locking"
+    assert len(rsa_key._sessions) == 4
 
 
 def test_pkcs11_key_cannot_be_built_directly() -> None:

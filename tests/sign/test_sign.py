@@ -590,3 +590,18 @@ def test_serialised_output_is_utf8_with_a_declaration(rsa_signer: Signer) -> Non
     assert signed.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert "ทดสอบ".encode() in signed
     assert serialization  # imported for key handling in other tests
+
+
+def test_external_signing_is_byte_identical_for_a_document_with_a_large_text(
+    rsa_signer: Signer,
+) -> None:
+    from edocstd.sign._bigtext import BIG_TEXT
+
+    big = b"<r><b>" + b"QUJD" * (BIG_TEXT // 4 + 10) + b"</b><c>&amp;</c></r>"
+    direct = sign(big, rsa_signer, signing_time=WHEN)
+    remote = external_signer(rsa_signer.certificate, rsa_signer.chain)
+    prepared = prepare(big, remote, signing_time=WHEN)
+    assert complete(prepared, rsa_signer.key.sign(prepared.data_to_sign, prepared.algorithm)) == (
+        direct
+    )
+    assert etree.fromstring(direct)[0].text == big[6:-20].decode()

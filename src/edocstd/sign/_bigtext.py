@@ -30,6 +30,7 @@ from edocstd.sign._c14n import HashWriter, detached
 
 __all__ = [
     "BIG_TEXT",
+    "NO_HOLES",
     "Holes",
     "digest_document",
     "escape_c14n",
@@ -71,6 +72,10 @@ class Holes:
 
     def __bool__(self) -> bool:
         return bool(self.texts)
+
+
+NO_HOLES = Holes(b"", (), ())
+"""Nothing taken out (for documents too small to hold a large text)."""
 
 
 def punch(tree: etree._ElementTree, threshold: int | None = None) -> Holes:

@@ -41,9 +41,9 @@ from edocstd._level import Level
 from edocstd._ns import DS_SIGNATURE, EC_ROOT
 from edocstd._source import Source
 from edocstd.errors import InputError, KeyAccessError, PolicyError, SigningError
-from edocstd.schema._parser import parse
+from edocstd.schema._parser import read
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
-from edocstd.sign._bigtext import Holes, digest_document, punch, write_tree
+from edocstd.sign._bigtext import BIG_TEXT, NO_HOLES, Holes, digest_document, punch, write_tree
 from edocstd.sign._c14n import UnsupportedC14NError, c14n
 from edocstd.sign._signer import (
     Signer,
@@ -253,8 +253,14 @@ def _check_inherited_xml_attributes(root: etree._Element, method: C14N) -> None:
             )
 
 
+def _read(source: Source) -> tuple[etree._ElementTree, bool]:
+    tree, raw = read(source)
+    # An input the reader took in one piece is too small to hold a text worth streaming.
+    return tree, raw is None or len(raw) > BIG_TEXT
+
+
 def _prepare_tree(
-    tree: etree._ElementTree, signer: Signer, options: SignOptions
+    tree: etree._ElementTree, may_hold_big_text: bool, signer: Signer, options: SignOptions
 ) -> PreparedSignature:
     root = tree.getroot()
     if root.tag == DS_SIGNATURE:
@@ -286,7 +292,7 @@ def _prepare_tree(
 
     # Large texts (attached files) leave the tree for good: nothing reads them again but the
     # digest and the final serialisation, which both stream them (see _bigtext).
-    holes = punch(tree)
+    holes = punch(tree) if may_hold_big_text else NO_HOLES
     try:
         document_digest = digest_document(
             tree, options.c14n, options.digest, exclude=exclude, holes=holes
@@ -407,7 +413,7 @@ def prepare(
     options = _options(
         level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
     )
-    return _prepare_tree(parse(source), signer, options)
+    return _prepare_tree(*_read(source), signer, options)
 
 
 def _insert_value(prepared: PreparedSignature, signature_value: bytes) -> None:
@@ -487,7 +493,7 @@ def sign(
     options = _options(
         level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
     )
-    prepared = _prepare_tree(parse(source), signer, options)
+    prepared = _prepare_tree(*_read(source), signer, options)
     _sign_prepared(prepared, signer)
     return _serialise(prepared)
 
@@ -516,7 +522,7 @@ def sign_file(
     options = _options(
         level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
     )
-    prepared = _prepare_tree(parse(_as_path(in_path)), signer, options)
+    prepared = _prepare_tree(*_read(_as_path(in_path)), signer, options)
     _sign_prepared(prepared, signer)
     _write_atomically(prepared, _as_path(out_path))
 
