@@ -480,6 +480,27 @@ def test_a_key_refuses_to_sign_in_a_forked_child(rsa_key: Pkcs11Key) -> None:
     rsa_key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)  # the parent still signs
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_can_open_the_key_again(rsa_key: Pkcs11Key, hsm: Tokens) -> None:
+    public = rsa_key.public_key()
+    assert isinstance(public, rsa.RSAPublicKey)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            with open_pkcs11_key(hsm.main.uri(key_id=RSA_ID), hsm.main.pin) as key:
+                sig = key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)
+                public.verify(sig, MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+                code = 0 if key._module.mode.value == "os-locking" else 3
+        except BaseException:
+            code = 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    rsa_key.sign(MESSAGE, SignatureAlgorithm.RSA_SHA256)
+
+
 _SERIALIZED_CHILD = """
 import sys, threading
 import pkcs11

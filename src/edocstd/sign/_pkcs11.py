@@ -54,8 +54,10 @@ lock, 0.78 ms per signature; four sessions, 0.22 ms. On a saturated machine both
 figure. With a serialised module the pool shrinks to one session, since it could not help.
 
 A module is loaded once per process and per resolved path, and never unloaded: unloading would
-call ``C_Finalize`` and kill the sessions of every other key on that module. A loaded module
-does not survive ``fork()``; open keys after forking (for example in each worker process).
+call ``C_Finalize`` and kill the sessions of every other key on that module. Sessions and
+logins do not survive ``fork()``: a key opened before a fork refuses to sign in the child, and
+opening it again in the child initialises the module there (as PKCS#11 requires). Pre-forking
+servers should open keys in each worker process.
 """
 
 from __future__ import annotations
@@ -183,13 +185,16 @@ class _CkInitializeArgs(ctypes.Structure):
 
 
 _CKF_OS_LOCKING_OK = 0x00000002
+_CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x00000191
 _CK_RV = ctypes.c_ulong
 
 
-def _reinitialize_with_os_locking(path: str) -> bool:
+def _reinitialize_with_os_locking(path: str, *, after_fork: bool = False) -> bool:
     """Restart a module that has no sessions yet, allowing it to use OS locks.
 
-    Returns False (module left initialised single-threaded) when that is not possible.
+    ``after_fork``: the module was initialised by the parent process; PKCS#11 requires the
+    child to initialise it again. Returns False (module left initialised without locking)
+    when OS locking is not possible.
     """
     if os.name == "nt":
         # Windows PKCS#11 structures are packed to 1 byte; ctypes' default layout differs.
@@ -207,9 +212,16 @@ def _reinitialize_with_os_locking(path: str) -> bool:
     proto = ctypes.CFUNCTYPE(_CK_RV, ctypes.c_void_p)
     c_initialize = proto(head.contents.C_Initialize)
     c_finalize = proto(head.contents.C_Finalize)
+    args = _CkInitializeArgs(None, None, None, None, _CKF_OS_LOCKING_OK, None)
+    if after_fork:
+        rv = c_initialize(ctypes.byref(args))
+        if rv == 0:
+            return True
+        if rv != _CKR_CRYPTOKI_ALREADY_INITIALIZED:
+            c_initialize(None)
+            return False
     if c_finalize(None) != 0:
         return False
-    args = _CkInitializeArgs(None, None, None, None, _CKF_OS_LOCKING_OK, None)
     if c_initialize(ctypes.byref(args)) == 0:
         return True
     # The module refused OS locking: put it back the way the binding expects it.
@@ -234,14 +246,26 @@ def _load_module(path: str) -> _Module:
         module = _MODULES.get(real)
         if module is not None and module.pid == os.getpid():
             return module
+        if module is not None:
+            # Loaded by edocstd in a parent process: initialise it again in this child.
+            mode = _Threading.SERIALIZED
+            if _reinitialize_with_os_locking(real, after_fork=True):
+                mode = _Threading.OS_LOCKING
+            module = _Module(real, module.lib, mode, os.getpid(), threading.Lock(), {})
+            _MODULES[real] = module
+            return module
         if not os.path.isfile(real):
             raise InputError(f"PKCS#11 module not found: {path} / ไม่พบโมดูล PKCS#11: {path}")
-        # python-pkcs11 keeps its own per-path cache; a module already in it may have sessions
-        # (opened by other code), so it must not be restarted. Unknown cache: assume so.
+        # python-pkcs11 caches libraries by the path string it was given. A module that other
+        # code already loaded (under any spelling of its path) may have sessions, so it is
+        # reused as it is and never restarted. Unknown cache: assume it was.
         cache = getattr(pkcs11, "_loaded", None)
-        loaded_elsewhere = not isinstance(cache, dict) or real in cache or path in cache
+        known = None
+        if isinstance(cache, dict):
+            known = next((key for key in cache if os.path.realpath(key) == real), None)
+        loaded_elsewhere = known is not None or not isinstance(cache, dict)
         try:
-            lib = pkcs11.lib(real)
+            lib = pkcs11.lib(known or real)
         except p11e.PKCS11Error as exc:
             raise _err(
                 KeyAccessError,
