@@ -466,9 +466,16 @@ def _date(el: etree._Element) -> date:
         raise _out_of_range(el, value) from None
 
 
+_WHITESPACE = re.compile(r"\s")
+
+
 def _base64(el: etree._Element) -> bytes:
+    text = _text(el)
+    # Most base64 is one line; copying a tens-of-megabytes string only to drop nothing is waste.
+    if _WHITESPACE.search(text) is not None:
+        text = "".join(text.split())
     try:
-        return base64.b64decode("".join(_text(el).split()), validate=True)
+        return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise _DecodeFailure(
             el, "the content is not valid base64", "เนื้อหาไม่ใช่ base64 ที่ถูกต้อง"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import functools
 import itertools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ __all__ = [
     "decoded_base64_size",
     "parse",
     "parse_bytes",
+    "read",
 ]
 
 
@@ -89,7 +91,12 @@ class _PrologScanner:
             self._first = False
             if chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
-            elif chunk[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or chunk[:1] == b"\x00":
+
+            elif (
+                chunk[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+                or chunk[:1] == b"\x00"
+                or chunk[1:2] == b"\x00"  # UTF-16 or UTF-32 without a byte order mark
+            ):
                 raise XMLInputError(
                     "unsupported character encoding (use UTF-8 or UTF-16)",
                     "ไม่รองรับการเข้ารหัสอักขระนี้ (ใช้ UTF-8 หรือ UTF-16)",
@@ -149,6 +156,18 @@ def parse(source: Source, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree
     Raises :class:`~edocstd.XMLInputError` when the input is refused and
     :class:`~edocstd.InputError` when it cannot be opened.
     """
+    return read(source, limits)[0]
+
+
+def read(
+    source: Source, limits: Limits = DEFAULT_LIMITS
+) -> tuple[etree._ElementTree, bytes | None]:
+    """Like :func:`parse`, also returning the input bytes when they were read in one piece.
+
+    Small inputs are read whole anyway; handing their bytes on lets validation check text
+    properties over the whole input at once. Streamed (large) inputs give ``None``.
+    """
+    raw: bytes | None = None
     chunks = iter_chunks(source, limits.max_bytes)
     # libxml2's errors land in lxml's per-thread log; start it empty so that the first error
     # logged is this input's first problem (see _syntax).
@@ -161,6 +180,7 @@ def parse(source: Source, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree
                 if not first:
                     raise XMLInputError("the input is empty", "ข้อมูลนำเข้าว่างเปล่า")
                 tree = _parse_small(first, limits)
+                raw = first
             else:
                 tree = _parse_stream(itertools.chain((first, second), chunks), limits)
         else:
@@ -182,7 +202,7 @@ def parse(source: Source, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree
             f"only XML 1.0 is accepted, not XML {info.xml_version}",
             f"รับเฉพาะ XML 1.0 เท่านั้น ไม่รับ XML {info.xml_version}",
         )
-    return tree
+    return tree, raw
 
 
 # Inputs this small are parsed in one call and their shape checked afterwards, in C: they cannot
@@ -197,17 +217,30 @@ def _deeper_than(depth: int) -> etree.XPath:
     return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
 
 
+_ASCII_COMPATIBLE = frozenset(
+    {"UTF-8", "UTF8", "ASCII", "US-ASCII", "ISO-8859-1", "ISO-8859-11", "TIS-620", "WINDOWS-874"}
+)
 _COUNT_ELEMENTS = etree.XPath("count(//*)")
 _ANY_PI = etree.XPath("boolean(//processing-instruction())")
 _BINARY_OBJECTS = etree.XPath("//ec:BinaryObject", namespaces={"ec": EC})
 
 
+_local = threading.local()
+
+
+def _one_shot_parser() -> etree.XMLParser:
+    # A parser can be reused, though not concurrently: one per thread saves building it per call.
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return parser
+
+
 def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
     scanner = _PrologScanner()
     scanner.feed(data)
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(data, _one_shot_parser())
     except etree.XMLSyntaxError as exc:
         raise _syntax(exc, limits) from None
     if root is None:  # pragma: no cover - libxml2 reports a syntax error instead
@@ -215,14 +248,23 @@ def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
     tree = root.getroottree()
     if _deeper_than(limits.max_depth)(tree):
         raise _too_deep(limits, _first_too_deep(root, limits.max_depth))
-    if int(_COUNT_ELEMENTS(tree)) > limits.max_elements:
+    # The shortest element, <a/>, takes four bytes: fewer bytes cannot hold too many elements.
+    if len(data) > 4 * limits.max_elements and int(_COUNT_ELEMENTS(tree)) > limits.max_elements:
         raise _too_many(limits, None)
-    if _ANY_PI(tree):
-        pis = tree.xpath("//processing-instruction()")
-        line = pis[0].sourceline if isinstance(pis, list) and pis else None
-        raise _pi_refused(line if isinstance(line, int) else None)
-    for node in _BINARY_OBJECTS(tree):
-        _check_binary(node, limits)
+    # A processing instruction starts with "<?" in the bytes (in a byte-oriented encoding); if
+    # none follows the XML declaration, there is none to look for in the tree.
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    if data.startswith(b"<?xml", start):
+        start += 5
+    encoding = (tree.docinfo.encoding or "").upper()
+    if encoding not in _ASCII_COMPATIBLE or data.find(b"<?", start) >= 0:
+        if _ANY_PI(tree):
+            pis = tree.xpath("//processing-instruction()")
+            line = pis[0].sourceline if isinstance(pis, list) and pis else None
+            raise _pi_refused(line if isinstance(line, int) else None)
+    if len(data) // 4 * 3 > limits.max_binary_decoded:
+        for node in _BINARY_OBJECTS(tree):
+            _check_binary(node, limits)
     return tree
 
 

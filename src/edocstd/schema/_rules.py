@@ -166,7 +166,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "Condition": ("Content",),
     "AttachedDocument": ("Name",),
 }
-_GROUP_PARENT_TAGS = tuple(_q(p) for p in _GROUPS)
+_GROUP_MEMBER_TAGS = tuple(sorted({_q(c) for cs in _GROUPS.values() for c in cs}))
 _GROUP_CHILD_TAGS = {_q(p): frozenset(_q(c) for c in cs) for p, cs in _GROUPS.items()}
 
 _PURPOSE_TO_RELATIONSHIP = {
@@ -190,7 +190,7 @@ _GOV = re.compile(r"[0-9A-Z.\-]{1,20}")
 _CONTROL = re.compile("[\x7f-\x9f]")
 _XML_WS = " \t\r\n"
 _B64_CHUNK = 1 << 20  # a multiple of 4
-_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - naive on purpose: offsets are applied by hand
+_EPOCH = datetime(1970, 1, 1)
 
 
 # --------------------------------------------------------------------------- locations
@@ -311,7 +311,7 @@ def _parse_datetime(value: str) -> _Instant | None:
             if int(mi) or int(s) or (frac and Decimal(frac[1:] or "0")):
                 return None
             hour, extra = 0, 86400
-        local = datetime(year, int(mo), int(d), hour, int(mi), int(s))  # noqa: DTZ001
+        local = datetime(year, int(mo), int(d), hour, int(mi), int(s))
     except ValueError:
         return None
     offset = 0
@@ -333,28 +333,168 @@ def _primary_language(tag: str) -> str:
 # --------------------------------------------------------------------------- the rules
 
 
-def check_rules(root: etree._Element) -> list[Problem]:
+_Kids = dict[object, list[etree._Element]]
+_NO_KIDS: _Kids = {}
+
+
+def _kids(parent: etree._Element | None) -> _Kids:
+    """The children of ``parent`` by tag, in order (one pass; the rules' only tree walk)."""
+    by: _Kids = {}
+    if parent is None:
+        return by
+    for ch in parent:
+        tag = ch.tag
+        found = by.get(tag)
+        if found is None:
+            by[tag] = [ch]
+        else:
+            found.append(ch)
+    return by
+
+
+def _first(kids: _Kids, local: str) -> etree._Element | None:
+    found = kids.get(_TAG[local])
+    return found[0] if found else None
+
+
+def _all(kids: _Kids, local: str) -> list[etree._Element]:
+    return kids.get(_TAG[local]) or []
+
+
+_TAG = {
+    name: _q(name)
+    for name in [
+        "AttachedDocument",
+        "AuthorizedOfficial",
+        "BinaryObject",
+        "CityID",
+        "CitySubDivisionID",
+        "Condition",
+        "Content",
+        "CountrySubDivisionID",
+        "Description",
+        "Digest",
+        "EndDateTime",
+        "ExchangedDocument",
+        "FamilyName",
+        "GivenName",
+        "GlobalID",
+        "HolderParty",
+        "ID",
+        "IncludedNote",
+        "IssueDateTime",
+        "IssuerParty",
+        "JobTitle",
+        "LegalBasis",
+        "LocationAddress",
+        "Name",
+        "NamePrefix",
+        "Organization",
+        "Person",
+        "PostalAddress",
+        "PurposeCode",
+        "ReferencedDocument",
+        "RelationshipCode",
+        "StartDateTime",
+        "Subject",
+        "ValidityPeriod",
+        "VerificationURI",
+    ]
+}
+
+
+@dataclass(slots=True)
+class _Found:
+    """The elements the rules look at, found in one structured walk of the canonical places."""
+
+    top: _Kids
+    doc: _Kids
+    refs: list[_Kids]
+    issuer: _Kids
+    person: _Kids
+    organization: _Kids
+    validity: _Kids
+    groups: list[list[etree._Element]]
+    addresses: list[_Kids]
+    attachments: list[_Kids]
+
+
+def _gather(root: etree._Element) -> _Found:
+    groups: list[list[etree._Element]] = []
+
+    def group(kids: _Kids, *names: str) -> None:
+        for name in names:
+            members = kids.get(_TAG[name])
+            if members:
+                groups.append(members)
+
+    top = _kids(root)
+    doc = _kids(_first(top, "ExchangedDocument"))
+    group(doc, "Name")
+    for note in _all(doc, "IncludedNote"):
+        group(_kids(note), "Subject", "Content")
+    issuer = _kids(_first(top, "IssuerParty"))
+    group(issuer, "Name")
+    group(_kids(_first(issuer, "AuthorizedOfficial")), "Name", "JobTitle")
+    holder = _kids(_first(top, "HolderParty"))
+    person = _kids(_first(holder, "Person"))
+    group(person, "NamePrefix", "GivenName", "FamilyName")
+    organization = _kids(_first(holder, "Organization"))
+    group(organization, "Name")
+    subject = _kids(_first(top, "Subject"))
+    group(subject, "Description")
+    for container in (*_all(subject, "LegalBasis"), *_all(subject, "Condition")):
+        group(_kids(container), "Name", "Content")
+    attachments = [_kids(att) for att in _all(top, "AttachedDocument")]
+    for att in attachments:
+        group(att, "Name")
+    addresses = [
+        _kids(addr)
+        for addr in (
+            _first(issuer, "PostalAddress"),
+            _first(holder, "PostalAddress"),
+            _first(subject, "LocationAddress"),
+        )
+        if addr is not None
+    ]
+    return _Found(
+        top=top,
+        doc=doc,
+        refs=[_kids(r) for r in _all(doc, "ReferencedDocument")],
+        issuer=issuer,
+        person=person,
+        organization=organization,
+        validity=_kids(_first(top, "ValidityPeriod")),
+        groups=groups,
+        addresses=addresses,
+        attachments=attachments,
+    )
+
+
+def check_rules(root: etree._Element, raw: bytes | None = None) -> list[Problem]:
     """Run every business rule on an ``ec:ElectronicCertificate`` tree; problems in order.
 
+    The rules look at the places EDOC-1.0 §1.2 gives each element; an element elsewhere is a
+    structural error (EDOC-S000) and is not looked at. ``raw``, when given, must be the exact
+    bytes the tree was parsed from; it lets EDOC-R013 be checked over the whole input at once.
     Never raises on unexpected structure: what cannot be checked is left to the schema.
     """
     out = _Out()
-    doc = _child(root, "ExchangedDocument")
-    issuer = _child(root, "IssuerParty")
-    holder = _child(root, "HolderParty")
-    validity = _child(root, "ValidityPeriod")
-
-    _check_document_ids(out, doc)  # R014, R009
-    _check_issuer_id(out, issuer)  # R016
-    _check_holder_id(out, holder)  # R001, R002
-    _check_groups(out, root)  # R003, R004
-    _check_dates(out, doc, validity)  # R005, R006, R007
-    _check_purpose(out, doc)  # R008
-    _check_addresses(out, root)  # R010
-    _check_attachments(out, root)  # R011
-    _check_text(out, root)  # R013
-    _check_verification_uri(out, root)  # R015
-    out.problems.sort(key=_document_order)
+    found = _gather(root)
+    _check_document_ids(out, found)  # R014, R009
+    _check_issuer_id(out, _first(found.issuer, "ID"))  # R016
+    _check_holder_id(out, found)  # R001, R002
+    for members in found.groups:  # R003, R004
+        _check_group(out, members)
+    _check_dates(out, found)  # R005, R006, R007
+    _check_purpose(out, found)  # R008
+    for address in found.addresses:  # R010
+        _check_address(out, address)
+    _check_attachments(out, found.attachments)  # R011
+    _check_text(out, root, raw)  # R013
+    _check_verification_uri(out, _first(found.top, "VerificationURI"))  # R015
+    if len(out.problems) > 1:
+        out.problems.sort(key=_document_order)
     return out.problems
 
 
@@ -362,13 +502,13 @@ def _document_order(p: Problem) -> tuple[int, str]:
     return (p.location.line or 0, p.code)
 
 
-def _check_document_ids(out: _Out, doc: etree._Element | None) -> None:
-    own_el = _child(doc, "GlobalID")
+def _check_document_ids(out: _Out, found: _Found) -> None:
+    own_el = _first(found.doc, "GlobalID")
     ids: list[etree._Element] = [] if own_el is None else [own_el]
-    refs = [_child(r, "GlobalID") for r in _children(doc, "ReferencedDocument")]
+    refs = [_first(r, "GlobalID") for r in found.refs]
     ids.extend(r for r in refs if r is not None)
     for el in ids:
-        value = _text(el) or ""
+        value = el.text or ""
         if value and not _UUID.fullmatch(value):
             out.add(
                 "EDOC-R014",
@@ -378,11 +518,11 @@ def _check_document_ids(out: _Out, doc: etree._Element | None) -> None:
                 f"GlobalID {_show(value)} is not a lower-case, hyphenated RFC 4122 UUID "
                 "(for example 0f8e2a4c-6b1d-4e3a-9c5f-2d7b8a1e0c93)",
             )
-    own = (_text(own_el) or "").strip(_XML_WS).lower()
+    own = _ascii_lower((own_el.text or "") if own_el is not None else "")
     if not own:
         return
     for ref in refs:
-        if ref is not None and (_text(ref) or "").strip(_XML_WS).lower() == own:
+        if ref is not None and _ascii_lower(ref.text or "") == own:
             out.add(
                 "EDOC-R009",
                 ref,
@@ -391,6 +531,14 @@ def _check_document_ids(out: _Out, doc: etree._Element | None) -> None:
                 f"the document references itself: the referenced GlobalID "
                 f"{_show(ref.text or '')} is the document's own GlobalID",
             )
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(value: str) -> str:
+    """Whitespace-trimmed, ASCII lower-cased: the same UUID written in either case is one."""
+    return value.strip(_XML_WS).translate(_LOWER)
 
 
 def _check_thai_id(out: _Out, el: etree._Element, code: str, kind_th: str, kind_en: str) -> None:
@@ -414,15 +562,14 @@ def _check_thai_id(out: _Out, el: etree._Element, code: str, kind_th: str, kind_
     )
 
 
-def _check_issuer_id(out: _Out, issuer: etree._Element | None) -> None:
-    el = _child(issuer, "ID")
+def _check_issuer_id(out: _Out, el: etree._Element | None) -> None:
     if el is None:
         return
     scheme = (el.get("schemeID") or "").strip(_XML_WS)
     if scheme == "TXID":
         _check_thai_id(out, el, "EDOC-R016", "เลขประจำตัวผู้เสียภาษีของผู้ออกเอกสาร", "The issuer's TXID")
     elif scheme == "GOV":
-        value = _text(el) or ""
+        value = el.text or ""
         if value and not _GOV.fullmatch(value):
             out.add(
                 "EDOC-R016",
@@ -434,27 +581,23 @@ def _check_issuer_id(out: _Out, issuer: etree._Element | None) -> None:
             )
 
 
-def _check_holder_id(out: _Out, holder: etree._Element | None) -> None:
-    person_id = _child(_child(holder, "Person"), "ID")
+def _check_holder_id(out: _Out, found: _Found) -> None:
+    person_id = _first(found.person, "ID")
     if person_id is not None and (person_id.get("schemeID") or "").strip(_XML_WS) == "NIDN":
         _check_thai_id(out, person_id, "EDOC-R001", "เลขประจำตัวประชาชน", "The national ID (NIDN)")
-    org_id = _child(_child(holder, "Organization"), "ID")
+    org_id = _first(found.organization, "ID")
     if org_id is not None and (org_id.get("schemeID") or "").strip(_XML_WS) == "TXID":
         _check_thai_id(out, org_id, "EDOC-R002", "เลขประจำตัวผู้เสียภาษี", "The tax ID (TXID)")
 
 
-def _check_groups(out: _Out, root: etree._Element) -> None:
-    for parent in root.iter(_GROUP_PARENT_TAGS):
-        wanted = _GROUP_CHILD_TAGS[parent.tag]
-        groups: dict[str, list[etree._Element]] = {}
-        for child in parent:
-            if child.tag in wanted:
-                groups.setdefault(child.tag, []).append(child)
-        for members in groups.values():
-            _check_group(out, members)
-
-
 def _check_group(out: _Out, members: list[etree._Element]) -> None:
+    if len(members) == 2:
+        # The usual case, Thai and English, decided without building anything.
+        a, b = members[0].get("languageID"), members[1].get("languageID")
+        if (a == "th" and b == "en") or (a == "en" and b == "th"):
+            return
+    elif len(members) == 1 and members[0].get("languageID") == "th":
+        return
     seen: dict[str, str] = {}
     complete = True  # every member carries a languageID (a missing one is EDOC-S000)
     for el in members:
@@ -486,15 +629,15 @@ def _check_group(out: _Out, members: list[etree._Element]) -> None:
         )
 
 
-def _check_dates(out: _Out, doc: etree._Element | None, validity: etree._Element | None) -> None:
-    issue_el = _child(doc, "IssueDateTime")
-    start_el = _child(validity, "StartDateTime")
-    end_el = _child(validity, "EndDateTime")
+def _check_dates(out: _Out, found: _Found) -> None:
+    issue_el = _first(found.doc, "IssueDateTime")
+    start_el = _first(found.validity, "StartDateTime")
+    end_el = _first(found.validity, "EndDateTime")
     parsed: dict[str, _Instant | None] = {}
     for key, el in (("issue", issue_el), ("start", start_el), ("end", end_el)):
         if el is None:
             continue
-        value = _text(el) or ""
+        value = el.text or ""
         instant = _parse_datetime(value)
         parsed[key] = instant
         if instant is not None and not instant.has_offset:
@@ -531,12 +674,12 @@ def _check_dates(out: _Out, doc: etree._Element | None, validity: etree._Element
             )
 
 
-def _check_purpose(out: _Out, doc: etree._Element | None) -> None:
-    purpose_el = _child(doc, "PurposeCode")
-    purpose = _token(purpose_el)
-    if purpose_el is None or purpose is None:
+def _check_purpose(out: _Out, found: _Found) -> None:
+    purpose_el = _first(found.doc, "PurposeCode")
+    if purpose_el is None:
         return
-    refs = list(_children(doc, "ReferencedDocument"))
+    purpose = (purpose_el.text or "").strip(_XML_WS)
+    refs = _all(found.doc, "ReferencedDocument")
     if purpose == "NEW":
         for ref in refs:
             out.add(
@@ -550,9 +693,9 @@ def _check_purpose(out: _Out, doc: etree._Element | None) -> None:
     if expected is None:
         return  # not a Purpose code: EDOC-S000
     matched = False
-    for ref in refs:
-        rel_el = _child(ref, "RelationshipCode")
-        rel = _token(rel_el)
+    for ref in found.refs:
+        rel_el = _first(ref, "RelationshipCode")
+        rel = None if rel_el is None else (rel_el.text or "").strip(_XML_WS)
         if rel == expected:
             matched = True
         elif rel_el is not None and rel:
@@ -575,53 +718,53 @@ def _check_purpose(out: _Out, doc: etree._Element | None) -> None:
         )
 
 
-_ADDRESS_TAGS = (_q("PostalAddress"), _q("LocationAddress"))
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
 def _code(el: etree._Element | None, length: int) -> str | None:
-    value = _text(el)
+    if el is None:
+        return None
+    value = el.text
     if value is None or len(value) != length or not _DIGITS.fullmatch(value):
-        return None  # absent, or not the right form (EDOC-S000)
+        return None  # not the right form: EDOC-S000
     return value
 
 
-def _check_addresses(out: _Out, root: etree._Element) -> None:
-    for addr in root.iter(_ADDRESS_TAGS):
-        sub_el = _child(addr, "CitySubDivisionID")
-        city_el = _child(addr, "CityID")
-        prov_el = _child(addr, "CountrySubDivisionID")
-        sub, city, prov = _code(sub_el, 6), _code(city_el, 4), _code(prov_el, 2)
-        if city and prov and not city.startswith(prov):
-            assert city_el is not None
-            out.add(
-                "EDOC-R010",
-                city_el,
-                f"รหัสอำเภอ/เขต (CityID) {city} ไม่อยู่ในจังหวัด (CountrySubDivisionID) {prov}: "
-                f"รหัสอำเภอต้องขึ้นต้นด้วย {prov}",
-                f"district code (CityID) {city} is not in province (CountrySubDivisionID) "
-                f"{prov}: it must start with {prov}",
-            )
-        if sub and city and not sub.startswith(city):
-            assert sub_el is not None
-            out.add(
-                "EDOC-R010",
-                sub_el,
-                f"รหัสตำบล/แขวง (CitySubDivisionID) {sub} ไม่อยู่ในอำเภอ/เขต (CityID) {city}: "
-                f"รหัสตำบลต้องขึ้นต้นด้วย {city}",
-                f"sub-district code (CitySubDivisionID) {sub} is not in district (CityID) "
-                f"{city}: it must start with {city}",
-            )
-        elif sub and prov and city is None and city_el is None and not sub.startswith(prov):
-            assert sub_el is not None
-            out.add(
-                "EDOC-R010",
-                sub_el,
-                f"รหัสตำบล/แขวง (CitySubDivisionID) {sub} ไม่อยู่ในจังหวัด "
-                f"(CountrySubDivisionID) {prov}: รหัสตำบลต้องขึ้นต้นด้วย {prov}",
-                f"sub-district code (CitySubDivisionID) {sub} is not in province "
-                f"(CountrySubDivisionID) {prov}: it must start with {prov}",
-            )
+def _check_address(out: _Out, addr: _Kids) -> None:
+    sub_el = _first(addr, "CitySubDivisionID")
+    city_el = _first(addr, "CityID")
+    prov_el = _first(addr, "CountrySubDivisionID")
+    sub, city, prov = _code(sub_el, 6), _code(city_el, 4), _code(prov_el, 2)
+    if city and prov and not city.startswith(prov):
+        assert city_el is not None
+        out.add(
+            "EDOC-R010",
+            city_el,
+            f"รหัสอำเภอ/เขต (CityID) {city} ไม่อยู่ในจังหวัด (CountrySubDivisionID) {prov}: "
+            f"รหัสอำเภอต้องขึ้นต้นด้วย {prov}",
+            f"district code (CityID) {city} is not in province (CountrySubDivisionID) "
+            f"{prov}: it must start with {prov}",
+        )
+    if sub and city and not sub.startswith(city):
+        assert sub_el is not None
+        out.add(
+            "EDOC-R010",
+            sub_el,
+            f"รหัสตำบล/แขวง (CitySubDivisionID) {sub} ไม่อยู่ในอำเภอ/เขต (CityID) {city}: "
+            f"รหัสตำบลต้องขึ้นต้นด้วย {city}",
+            f"sub-district code (CitySubDivisionID) {sub} is not in district (CityID) "
+            f"{city}: it must start with {city}",
+        )
+    elif sub and prov and city is None and city_el is None and not sub.startswith(prov):
+        assert sub_el is not None
+        out.add(
+            "EDOC-R010",
+            sub_el,
+            f"รหัสตำบล/แขวง (CitySubDivisionID) {sub} ไม่อยู่ในจังหวัด "
+            f"(CountrySubDivisionID) {prov}: รหัสตำบลต้องขึ้นต้นด้วย {prov}",
+            f"sub-district code (CitySubDivisionID) {sub} is not in province "
+            f"(CountrySubDivisionID) {prov}: it must start with {prov}",
+        )
 
 
 def _b64_digest(text: str, factory: Callable[[], Any]) -> bytes | None:
@@ -642,10 +785,10 @@ def _b64_digest(text: str, factory: Callable[[], Any]) -> bytes | None:
     return digest
 
 
-def _check_attachments(out: _Out, root: etree._Element) -> None:
-    for att in _children(root, "AttachedDocument"):
-        digest_el = _child(att, "Digest")
-        bin_el = _child(att, "BinaryObject")
+def _check_attachments(out: _Out, attachments: list[_Kids]) -> None:
+    for att in attachments:
+        digest_el = _first(att, "Digest")
+        bin_el = _first(att, "BinaryObject")
         if digest_el is None or bin_el is None:
             continue
         factory = _DIGESTS.get((digest_el.get("algorithm") or "").strip(_XML_WS))
@@ -653,12 +796,12 @@ def _check_attachments(out: _Out, root: etree._Element) -> None:
             continue  # unknown algorithm: EDOC-S000
         try:
             stated = binascii.a2b_base64(
-                (_text(digest_el) or "").encode("ascii").translate(None, b" \t\r\n"),
+                (digest_el.text or "").encode("ascii").translate(None, b" \t\r\n"),
                 strict_mode=True,
             )
         except (UnicodeEncodeError, binascii.Error, ValueError):
             continue  # not base64: EDOC-S000
-        actual = _b64_digest(_text(bin_el) or "", factory)
+        actual = _b64_digest(bin_el.text or "", factory)
         if actual is None:
             continue
         if actual != stated:
@@ -697,7 +840,44 @@ def _text_problem(value: str) -> tuple[str, str] | None:
     return None
 
 
-def _check_text(out: _Out, root: etree._Element) -> None:
+_UTF8_NAMES = frozenset({"UTF-8", "UTF8", "ASCII", "US-ASCII"})
+# References that produce characters able to combine with what follows (e.g. "<" + U+0338 is
+# "≮" in NFC), or any character at all: with these, the raw text is not the parsed text.
+_REFERENCE_RISK = re.compile(r"&[lg]t;")
+
+
+def _raw_text_is_clean(raw: bytes, encoding: str | None) -> bool:
+    """True when the whole input, read as text, passes EDOC-R013; then so does every part of it.
+
+    NFC is kept by substrings (reordering and composition are local, and an ASCII markup
+    character never composes with what follows it, except "<", "=" and ">" before U+0338,
+    which only the references excluded above can bring into text). Comments count here though
+    the rule ignores them, so a dirty comment only sends the caller to the exact check.
+    """
+    if (encoding or "UTF-8").upper() not in _UTF8_NAMES:
+        return False
+    if b"\x7f" in raw or b"&#" in raw:
+        return False
+    # In UTF-8, U+0080-U+009F are C2 80 … C2 9F; a C2 byte is rare in Thai or English text.
+    at = raw.find(b"\xc2")
+    while at >= 0:
+        if raw[at + 1 : at + 2] < b"\xa0":
+            return False
+        at = raw.find(b"\xc2", at + 1)
+    if raw.isascii():
+        return True
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if _REFERENCE_RISK.search(text):
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
+def _check_text(out: _Out, root: etree._Element, raw: bytes | None) -> None:
+    if raw is not None and _raw_text_is_clean(raw, root.getroottree().docinfo.encoding):
+        return
     for node in root.iter():
         if isinstance(node.tag, str):
             text = node.text
@@ -718,11 +898,10 @@ def _check_text(out: _Out, root: etree._Element) -> None:
                 out.add("EDOC-R013", parent if parent is not None else node, why[0], why[1])
 
 
-def _check_verification_uri(out: _Out, root: etree._Element) -> None:
-    el = _child(root, "VerificationURI")
+def _check_verification_uri(out: _Out, el: etree._Element | None) -> None:
     if el is None:
         return
-    value = (_text(el) or "").strip(_XML_WS)
+    value = (el.text or "").strip(_XML_WS)
     if not value:
         return
     try:

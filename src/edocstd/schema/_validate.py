@@ -22,16 +22,17 @@ from importlib import resources
 
 from lxml import etree
 
-from edocstd._ns import EC_ROOT, PREFIXES
+from edocstd._ns import EC, EC_ROOT, PREFIXES
 from edocstd._report import Location, Problem, ValidationReport
 from edocstd._source import Source
 from edocstd.errors import XMLInputError
-from edocstd.schema._parser import DEFAULT_LIMITS, Limits, binary_limit_error, parse
+from edocstd.schema._parser import DEFAULT_LIMITS, Limits, binary_limit_error, read
 from edocstd.schema._rules import check_rules, element_path
 
 __all__ = ["edoc_schema", "schema_path", "validate", "validate_tree"]
 
 _lock = threading.Lock()
+_BINARY_OBJECT = f"{{{EC}}}BinaryObject"
 
 
 def schema_path() -> str:
@@ -61,10 +62,10 @@ def validate(source: Source, limits: Limits = DEFAULT_LIMITS) -> ValidationRepor
     cannot be opened or read (a missing file, a wrong type).
     """
     try:
-        tree = parse(source, limits)
+        tree, raw = read(source, limits)
     except XMLInputError as exc:
         return refused(exc)
-    return validate_tree(tree, limits)
+    return _validate(tree, limits, raw)
 
 
 def refused(exc: XMLInputError) -> ValidationReport:
@@ -88,6 +89,10 @@ def validate_tree(tree: etree._ElementTree, limits: Limits = DEFAULT_LIMITS) -> 
     The tree is not modified. A tree whose root is not ``ec:ElectronicCertificate`` gets one
     ``EDOC-S000`` problem and ``is_edoc=False``.
     """
+    return _validate(tree, limits, None)
+
+
+def _validate(tree: etree._ElementTree, limits: Limits, raw: bytes | None) -> ValidationReport:
     root = tree.getroot()
     if root.tag != EC_ROOT:
         qname = etree.QName(root)
@@ -105,12 +110,20 @@ def validate_tree(tree: etree._ElementTree, limits: Limits = DEFAULT_LIMITS) -> 
             ),
             is_edoc=False,
         )
-    too_big = binary_limit_error(root, limits)
-    if too_big is not None:
-        return refused(too_big)
+    if raw is None:
+        # A tree from elsewhere may not have been through the reader's size check.
+        for node in root.iter(_BINARY_OBJECT):
+            too_big = binary_limit_error(node, limits)
+            if too_big is not None:
+                return refused(too_big)
     problems = _schema_problems(tree)
-    problems.extend(check_rules(root))
+    problems.extend(check_rules(root, raw))
+    problems.sort(key=_line_key)
     return ValidationReport(tuple(problems))
+
+
+def _line_key(p: Problem) -> int:
+    return p.location.line or 0
 
 
 def _line(el: etree._Element) -> int | None:
