@@ -49,9 +49,11 @@ session): the first key opened on a token logs in, and its login session is shar
 on that token, which must present the same PIN. Each key also keeps a small pool of sessions
 (default 4), so that threads signing at once run in parallel on the token; python-pkcs11 gives
 each session its own operation lock, so one session is never used by two threads at a time.
-Measured with four threads signing RSA-2048 on SoftHSM2 on two idle cores: one session behind a
-lock, 0.78 ms per signature; four sessions, 0.22 ms. On a saturated machine both give the same
-figure. With a serialised module the pool shrinks to one session, since it could not help.
+A single session would serialise every signature by construction. Measured with four threads
+signing RSA-2048 on SoftHSM2 on two idle cores: one session behind a lock, 0.78 ms per
+signature; four sessions, 0.22 ms (module running without its own locks, which is not safe, see
+above; with OS locking on, the machine was saturated and both layouts measured alike). With a
+serialised module the pool shrinks to one session, since it could not help.
 
 A module is loaded once per process and per resolved path, and never unloaded: unloading would
 call ``C_Finalize`` and kill the sessions of every other key on that module. Sessions and
