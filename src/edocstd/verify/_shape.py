@@ -89,6 +89,8 @@ MAX_KEYVALUE_B64 = 2048
 MAX_REVOCATION_VALUES = 64
 MAX_REVOCATION_B64 = 4 * 1024 * 1024
 
+_DIGEST_SIZES = {d: d.hash().digest_size for d in DigestAlgorithm}
+
 # Expressions recognised as "every ds:Signature" (with the prefix bound to XMLDSig).
 _SUBTRACT_ALL_FORMS = ("/descendant::{p}:Signature", "//{p}:Signature")
 
@@ -241,22 +243,10 @@ def check_document(
 
 
 def _elements(parent: etree._Element) -> list[etree._Element]:
-    """Element children; non-whitespace text or tails make the shape invalid."""
-    if parent.text and parent.text.strip():
-        raise _fail(
-            f"unexpected text inside {_local(parent)}",
-            f"พบข้อความที่ไม่คาดหมายภายใน {_local(parent)}",
-        )
-    out = []
-    for child in parent:
-        if child.tail and child.tail.strip():
-            raise _fail(
-                f"unexpected text inside {_local(parent)}",
-                f"พบข้อความที่ไม่คาดหมายภายใน {_local(parent)}",
-            )
-        if isinstance(child.tag, str):
-            out.append(child)
-    return out
+    """Element children (comments skipped). Stray text between them is ignored: inside
+    ``SignedInfo`` it is covered by the signature like everything else, and elsewhere nothing
+    reads it."""
+    return list(parent.iterchildren(tag=etree.Element))
 
 
 def _local(el: etree._Element) -> str:
@@ -336,7 +326,7 @@ def _digest_method(el: etree._Element) -> DigestAlgorithm:
 
 def _digest_value(el: etree._Element, alg: DigestAlgorithm, what: str) -> bytes:
     value = _b64(el, MAX_DIGEST_B64, what)
-    if len(value) != alg.hash().digest_size:
+    if len(value) != _DIGEST_SIZES[alg]:
         raise _fail(
             f"{what} has the wrong length for {alg.hash_name}",
             f"{what} มีความยาวไม่ตรงกับ {alg.hash_name}",
@@ -619,12 +609,15 @@ def _document_reference(r: etree._Element) -> Reference:
     )
 
 
+_WITHOUT_COMMENTS = {
+    C14N.EXC_WITH_COMMENTS: C14N.EXC,
+    C14N.C14N_WITH_COMMENTS: C14N.C14N,
+    C14N.C14N11_WITH_COMMENTS: C14N.C14N11,
+}
+
+
 def _without_comments(method: C14N) -> C14N:
-    return {
-        C14N.EXC_WITH_COMMENTS: C14N.EXC,
-        C14N.C14N_WITH_COMMENTS: C14N.C14N,
-        C14N.C14N11_WITH_COMMENTS: C14N.C14N11,
-    }.get(method, method)
+    return _WITHOUT_COMMENTS.get(method, method)
 
 
 def _check_subtract_all(t: etree._Element) -> None:

@@ -391,7 +391,7 @@ class Verifier:
                 failed = "revocation" if chain.revocation in ("revoked", "unknown") else "chain"
                 raise _Fail(failed, chain.sub, chain.message_en, chain.message_th)
             checks.ok("chain")
-            _key_usage(cert)
+            _key_usage(cert_der)
             checks.ok("key-usage")
             if self.policy.revocation is Revocation.NONE:
                 checks.ok(
@@ -875,13 +875,17 @@ def _x500_order(name: x509.Name) -> str:
     return ",".join(rdn.rfc4514_string() for rdn in name.rdns)
 
 
-def _key_usage(cert: x509.Certificate) -> None:
+@functools.lru_cache(maxsize=256)
+def _signing_key_usage(der: bytes) -> bool:
     try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        ok = ku.digital_signature or ku.content_commitment
+        ku = _load_cert(der).extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        ok = False
-    if not ok:
+        return False
+    return bool(ku.digital_signature or ku.content_commitment)
+
+
+def _key_usage(der: bytes) -> None:
+    if not _signing_key_usage(der):
         raise _Fail(
             "key-usage",
             SubIndication.CHAIN_CONSTRAINTS_FAILURE,
