@@ -62,7 +62,9 @@ class _Shared:
     async def get(self, request: HttpRequest, types: frozenset[str] = frozenset()) -> bytes:
         with self.lock:
             if self.remaining <= 0:
-                raise NetworkError("fetch budget exhausted")
+                exhausted = NetworkError("fetch budget exhausted; request not made")
+                self.failures.append(exhausted)
+                raise exhausted
             self.remaining -= 1
         try:
             body: bytes = await asyncio.to_thread(exchange, self.http, request, expect_types=types)

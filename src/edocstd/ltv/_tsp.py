@@ -171,6 +171,7 @@ def _parse_token(der: bytes) -> TimeStampToken:
     if isinstance(cert_set, cms.CertificateSet):
         for choice in cert_set:
             if choice.name == "certificate":
+                choice.chosen.native  # noqa: B018 - decode now so garbage fails here, typed
                 certs.append(choice.chosen.dump())
     accuracy = None
     acc = tst["accuracy"]
@@ -219,11 +220,15 @@ def parse_timestamp_response(
     validation to trust anchors is :func:`validate_timestamp_token`'s job.
     """
     try:
-        resp = tsp.TimeStampResp.load(bytes(der), strict=True)
-        status = resp["status"]["status"].native
-        texts = resp["status"]["status_string"].native
-        token_info = resp["time_stamp_token"]
-        token_der = None if isinstance(token_info, core.Void) else token_info.dump()
+        # Read field by field: asn1crypto's TimeStampResp makes the token mandatory, but a
+        # rejection (RFC 3161 §2.4.2) carries only the status.
+        outer = core.Sequence.load(bytes(der), strict=True)
+        if not 1 <= len(outer) <= 2:
+            raise ValueError("TimeStampResp must have one or two fields")
+        status_info = tsp.PKIStatusInfo.load(outer[0].dump())
+        status = status_info["status"].native
+        texts = status_info["status_string"].native
+        token_der = outer[1].dump() if len(outer) == 2 else None
     except Exception as exc:
         raise _fail(Failure.MALFORMED, f"undecodable response ({type(exc).__name__})") from exc
     if status not in ("granted", "granted_with_mods"):
@@ -336,14 +341,15 @@ def validate_timestamp_token(
             raise _fail(Failure.MISMATCH, "token is for other data (message imprint differs)")
     elif digest is not None and not secrets.compare_digest(token.message_imprint, digest):
         raise _fail(Failure.MISMATCH, "token is for other data (message imprint differs)")
-    try:
-        extra = as_asn1_certs(other_certs)
-        anchors = as_asn1_certs(trust_roots)
-    except CertificateError:
-        raise
+    extra = as_asn1_certs(other_certs)
+    anchors = as_asn1_certs(trust_roots)
     if not anchors:
         raise ValueError("at least one trust anchor is needed")
-    candidates = as_asn1_certs(token.certificates) + extra
+    try:
+        carried = as_asn1_certs(token.certificates)
+    except CertificateError as exc:
+        raise _fail(Failure.MALFORMED, "undecodable certificate in the token") from exc
+    candidates = carried + extra
     tsa_cert = _check_cms(token, candidates)
     _check_eku(tsa_cert, policy)
     start = tsa_cert["tbs_certificate"]["validity"]["not_before"].native

@@ -198,7 +198,7 @@ class TimeStampAuthority(LoopbackService):
         self.policy = policy
         (root / "tsa.key").write_bytes(tsa.key_pem)
         _write_pem(root / "tsa.pem", tsa)
-        _write_pem(root / "chain.pem", tsa, *chain)
+        _write_pem(root / "chain.pem", *(chain or (tsa,)))
         (root / "serial").write_text("01\n")
         (root / "openssl.cnf").write_text(
             "\n".join(
