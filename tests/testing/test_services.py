@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 import urllib.parse
+from collections.abc import Iterator
 
 import pytest
 
