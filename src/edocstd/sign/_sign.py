@@ -88,7 +88,7 @@ class SchemaCheck(enum.Enum):
     schema-checked: edocstd has no schema for them.
     """
 
-    ENFORCE = "enforce"
+    REQUIRE = "require"
     """Validate EDOC documents (schema and business rules) and refuse to sign an invalid one."""
     SKIP = "skip"
     """Sign without validating (the CLI's ``--no-schema``)."""
@@ -109,7 +109,7 @@ class SignOptions:
     roles: tuple[str, ...] = ()
     commitment: Commitment | None = None
     cosign: Cosign = Cosign.AUTO
-    schema: SchemaCheck = SchemaCheck.ENFORCE
+    schema: SchemaCheck = SchemaCheck.REQUIRE
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, Level):
@@ -117,7 +117,8 @@ class SignOptions:
         if self.level not in (Level.B_B, Level.XMLDSIG):
             raise PolicyError(
                 f"signing at level {self.level.value} is not yet supported: sign at B-B, then "
-                "extend the signature"
+                f"extend the signature / ยังไม่รองรับการลงลายมือชื่อระดับ {self.level.value} "
+                "โดยตรง ให้ลงลายมือชื่อระดับ B-B แล้วขยายระดับภายหลัง"
             )
         if self.algorithm is not None and not isinstance(self.algorithm, SignatureAlgorithm):
             raise PolicyError(f"algorithm must be a SignatureAlgorithm, not {self.algorithm!r}")
@@ -133,7 +134,10 @@ class SignOptions:
         if self.signing_time is not None and (
             not isinstance(self.signing_time, dt.datetime) or self.signing_time.utcoffset() is None
         ):
-            raise PolicyError("signing_time must be a datetime with a UTC offset (timezone-aware)")
+            raise PolicyError(
+                "signing_time must be a datetime with a UTC offset (timezone-aware) / "
+                "เวลาที่ลงลายมือชื่อต้องระบุส่วนต่างจาก UTC"
+            )
         if isinstance(self.roles, str):
             raise PolicyError("roles must be a sequence of strings, not one string")
         for role in self.roles:
@@ -249,7 +253,8 @@ def _check_inherited_xml_attributes(root: etree._Element, method: C14N) -> None:
         if str(name).startswith(f"{{{_XML_NS}}}"):
             raise PolicyError(
                 "the root element carries xml:* attributes, which inclusive canonicalization "
-                "would copy into the signature; sign with exclusive canonicalization (c14n=EXC)"
+                "would copy into the signature; sign with exclusive canonicalization (c14n=EXC) / "
+                "องค์ประกอบรากมีแอตทริบิวต์ xml:* ให้ใช้ exclusive canonicalization (exc)"
             )
 
 
@@ -264,9 +269,12 @@ def _prepare_tree(
 ) -> PreparedSignature:
     root = tree.getroot()
     if root.tag == DS_SIGNATURE:
-        raise InputError("the document is itself a ds:Signature; there is nothing to envelop")
+        raise InputError(
+            "the document is itself a ds:Signature; there is nothing to envelop / "
+            "เอกสารนี้เป็น ds:Signature อยู่แล้ว ไม่มีเนื้อหาให้ลงลายมือชื่อ"
+        )
     algorithm = _resolve_algorithm(signer, options)
-    if options.schema is SchemaCheck.ENFORCE and root.tag == EC_ROOT:
+    if options.schema is SchemaCheck.REQUIRE and root.tag == EC_ROOT:
         _validate_edoc(tree)
     _check_inherited_xml_attributes(root, options.c14n)
 
@@ -278,12 +286,15 @@ def _prepare_tree(
             raise SigningError(
                 f"the document already carries a signature ({ids}) that does not allow "
                 "co-signing: its whole-document reference lacks the XPath Filter 2.0 subtract "
-                "of all signatures, so adding another signature would invalidate it"
+                "of all signatures, so adding another signature would invalidate it / "
+                f"เอกสารมีลายมือชื่อ ({ids}) ที่ไม่เปิดให้ลงนามร่วม การเพิ่มลายมือชื่ออีกรายการ"
+                "จะทำให้ลายมือชื่อเดิมใช้ไม่ได้"
             )
         if options.cosign is Cosign.FORBID:
             raise PolicyError(
                 "Cosign.FORBID asks for a single signature, but the document is already signed; "
-                "a parallel signature must allow co-signing (EDOC-1.0 §4.1)"
+                "a parallel signature must allow co-signing (EDOC-1.0 §4.1) / "
+                "เอกสารมีลายมือชื่ออยู่แล้ว ลายมือชื่อที่เพิ่มต้องเปิดให้ลงนามร่วม (Cosign.ALLOW)"
             )
         subtract = True
     else:
@@ -402,7 +413,7 @@ def prepare(
     roles: Sequence[str] = (),
     commitment: Commitment | None = None,
     cosign: Cosign = Cosign.AUTO,
-    schema: SchemaCheck = SchemaCheck.ENFORCE,
+    schema: SchemaCheck = SchemaCheck.REQUIRE,
 ) -> PreparedSignature:
     """Step 1 of external signing: build the signature and return what must be signed.
 
@@ -429,7 +440,9 @@ def _insert_value(prepared: PreparedSignature, signature_value: bytes) -> None:
         raise SigningError(
             "the signature value does not verify with the signing certificate: the key does not "
             "belong to the certificate, the wrong algorithm was used, or the signing device "
-            "returned a bad value (for ECDSA, the value must be raw r||s, not DER)"
+            "returned a bad value (for ECDSA, the value must be raw r||s, not DER) / "
+            "ค่าลายมือชื่อตรวจสอบกับใบรับรองไม่ผ่าน กุญแจอาจไม่ตรงกับใบรับรอง "
+            "หรืออุปกรณ์ลงลายมือชื่อส่งค่าที่ไม่ถูกต้อง ไม่มีการเขียนผลลัพธ์"
         )
     set_signature_value(prepared._parts, bytes(signature_value))
 
@@ -452,7 +465,7 @@ def _sign_prepared(prepared: PreparedSignature, signer: Signer) -> None:
         raise
     except Exception as exc:
         # A key implementation may fail in its own way; never let that look like success.
-        raise SigningError(f"the signing key failed: {exc}") from exc
+        raise SigningError(f"the signing key failed: {exc} / กุญแจลงลายมือชื่อทำงานผิดพลาด") from exc
     _insert_value(prepared, value)
 
 
@@ -468,7 +481,7 @@ def sign(
     roles: Sequence[str] = (),
     commitment: Commitment | None = None,
     cosign: Cosign = Cosign.AUTO,
-    schema: SchemaCheck = SchemaCheck.ENFORCE,
+    schema: SchemaCheck = SchemaCheck.REQUIRE,
 ) -> bytes:
     """Sign ``source`` with an enveloped XAdES signature over the whole document (EDOC-1.0 §4).
 
@@ -511,7 +524,7 @@ def sign_file(
     roles: Sequence[str] = (),
     commitment: Commitment | None = None,
     cosign: Cosign = Cosign.AUTO,
-    schema: SchemaCheck = SchemaCheck.ENFORCE,
+    schema: SchemaCheck = SchemaCheck.REQUIRE,
 ) -> None:
     """Sign the file ``in_path`` into ``out_path`` (which may be the same file).
 
@@ -554,11 +567,16 @@ def _write_atomically(prepared: PreparedSignature, out_path: os.PathLike[str]) -
     except FileNotFoundError:
         mode = 0o644
     except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise InputError(
+            f"cannot write {target}: {exc.strerror or exc} / เขียนไฟล์ {target} ไม่ได้"
+        ) from exc
     try:
         fd, tmp = tempfile.mkstemp(prefix=".edocstd-", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise InputError(f"cannot write into {directory}: {exc.strerror or exc}") from exc
+        raise InputError(
+            f"cannot write into {directory}: {exc.strerror or exc} / "
+            f"เขียนไฟล์ลงในโฟลเดอร์ {directory} ไม่ได้"
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             _write_tree(prepared, fh)
@@ -570,7 +588,10 @@ def _write_atomically(prepared: PreparedSignature, out_path: os.PathLike[str]) -
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise SigningError(f"cannot write {target}: {exc.strerror or exc}") from exc
+            raise SigningError(
+                f"cannot write {target}: {exc.strerror or exc} / เขียนไฟล์ {target} ไม่ได้ "
+                "(ไม่มีการเขียนผลลัพธ์บางส่วน)"
+            ) from exc
         raise
 
 

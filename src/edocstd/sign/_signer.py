@@ -16,7 +16,7 @@ import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -27,6 +27,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from edocstd.errors import CertificateError, KeyAccessError, PolicyError
 from edocstd.sign._algorithms import KeyType, SignatureAlgorithm
 from edocstd.sign._keys import SigningKey
+
+if TYPE_CHECKING:
+    from edocstd.sign._pkcs11_uri import Pkcs11Params
 
 __all__ = [
     "InMemoryKey",
@@ -46,6 +49,13 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519Public
 BytesOrPath = Union[bytes, bytearray, memoryview, "os.PathLike[str]"]
 Password = str | bytes | None
 
+_TH = {
+    "private key": "กุญแจส่วนตัว",
+    "certificate": "ใบรับรอง",
+    "chain": "ใบรับรองของผู้ออกใบรับรอง (chain)",
+    "PKCS#12": "PKCS#12",
+}
+
 _CURVE_DEFAULTS: dict[str, SignatureAlgorithm] = {
     "secp256r1": SignatureAlgorithm.ECDSA_SHA256,
     "secp384r1": SignatureAlgorithm.ECDSA_SHA384,
@@ -62,7 +72,8 @@ def _read(value: BytesOrPath, what: str) -> bytes:
                 return fh.read()
         except OSError as exc:
             raise CertificateError(
-                f"cannot read the {what} file {os.fspath(value)}: {exc.strerror or exc}"
+                f"cannot read the {what} file {os.fspath(value)}: {exc.strerror or exc} / "
+                f"อ่านไฟล์{_TH[what]}ไม่ได้: {os.fspath(value)}"
             ) from exc
     raise CertificateError(
         f"the {what} must be bytes or a path (os.PathLike), not {type(value).__name__}"
@@ -84,9 +95,12 @@ def _load_certs(data: bytes, what: str) -> list[x509.Certificate]:
         else:
             certs = [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
-        raise CertificateError(f"the {what} is not a readable X.509 certificate: {exc}") from exc
+        raise CertificateError(
+            f"the {what} is not a readable X.509 certificate: {exc} / "
+            f"{_TH[what]}ไม่ใช่ใบรับรอง X.509 ที่อ่านได้"
+        ) from exc
     if not certs:
-        raise CertificateError(f"the {what} holds no certificate")
+        raise CertificateError(f"the {what} holds no certificate / {_TH[what]}ไม่มีใบรับรองอยู่เลย")
     return certs
 
 
@@ -101,10 +115,13 @@ def _load_private_key(data: bytes, password: bytes | None) -> PrivateKey:
     except TypeError as exc:
         # cryptography raises TypeError for "password given but key not encrypted" and the
         # reverse; both are the caller's input problem.
-        raise CertificateError(f"cannot read the private key: {exc}") from exc
+        raise CertificateError(
+            f"cannot read the private key: {exc} / อ่านกุญแจส่วนตัวไม่ได้ (ตรวจสอบรหัสผ่าน)"
+        ) from exc
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise CertificateError(
-            "cannot read the private key (wrong password, or not a PEM/DER private key)"
+            "cannot read the private key (wrong password, or not a PEM/DER private key) / "
+            "อ่านกุญแจส่วนตัวไม่ได้ (รหัสผ่านไม่ถูกต้อง หรือไม่ใช่กุญแจส่วนตัวแบบ PEM/DER)"
         ) from exc
     if not isinstance(
         key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -178,7 +195,8 @@ def check_algorithm(algorithm: SignatureAlgorithm, public_key: PublicKey) -> Non
     if not algorithm.producible:
         raise PolicyError(
             f"edocstd does not sign with {algorithm.short_name}: it is not in the EDOC-1.0 §4.3 "
-            "list of signature methods to produce"
+            f"list of signature methods to produce / ไม่รองรับการลงลายมือชื่อด้วย "
+            f"{algorithm.short_name} (ไม่อยู่ในรายการของ EDOC-1.0 §4.3)"
         )
     kt = algorithm.key_type
     fits = (
@@ -189,7 +207,8 @@ def check_algorithm(algorithm: SignatureAlgorithm, public_key: PublicKey) -> Non
     if not fits:
         raise PolicyError(
             f"the signature method {algorithm.short_name} does not fit the signer's "
-            f"{_key_description(public_key)} key"
+            f"{_key_description(public_key)} key / วิธีลงลายมือชื่อ {algorithm.short_name} "
+            f"ใช้กับกุญแจ {_key_description(public_key)} ของผู้ลงนามไม่ได้"
         )
     if isinstance(public_key, ec.EllipticCurvePublicKey) and (
         public_key.curve.name not in _CURVE_DEFAULTS
@@ -375,7 +394,8 @@ class Signer:
                 key_public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
             ) and _public_der(key_public) != _public_der(public):
                 raise CertificateError(
-                    "the private key does not belong to the certificate (their public keys differ)"
+                    "the private key does not belong to the certificate (their public keys "
+                    "differ) / กุญแจส่วนตัวไม่ตรงกับใบรับรอง (กุญแจสาธารณะไม่ตรงกัน)"
                 )
         algorithm = default_algorithm(public)
         return cls(
@@ -432,12 +452,17 @@ class Signer:
             key, cert, extra = pkcs12.load_key_and_certificates(data, _password(password))
         except (ValueError, UnsupportedAlgorithm) as exc:
             raise CertificateError(
-                "cannot open the PKCS#12 file (wrong password, or not a PKCS#12 file)"
+                "cannot open the PKCS#12 file (wrong password, or not a PKCS#12 file) / "
+                "เปิดไฟล์ PKCS#12 ไม่ได้ (รหัสผ่านไม่ถูกต้อง หรือไม่ใช่ไฟล์ PKCS#12)"
             ) from exc
         if key is None:
-            raise CertificateError("the PKCS#12 file holds no private key")
+            raise CertificateError(
+                "the PKCS#12 file holds no private key / ไฟล์ PKCS#12 ไม่มีกุญแจส่วนตัว"
+            )
         if cert is None:
-            raise CertificateError("the PKCS#12 file holds no certificate for its key")
+            raise CertificateError(
+                "the PKCS#12 file holds no certificate for its key / ไฟล์ PKCS#12 ไม่มีใบรับรองของกุญแจ"
+            )
         if not isinstance(
             key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
         ):
@@ -445,6 +470,50 @@ class Signer:
                 f"unsupported private key type {type(key).__name__}: use RSA, ECDSA or Ed25519"
             )
         return cls.from_key(InMemoryKey(key), cert, extra)
+
+    @classmethod
+    def from_pkcs11(
+        cls,
+        uri_or_params: str | Pkcs11Params,
+        pin: str,
+        *,
+        module: str | os.PathLike[str] | None = None,
+        certificate: x509.Certificate | bytes | os.PathLike[str] | None = None,
+        chain: Iterable[x509.Certificate] | bytes | os.PathLike[str] | None = None,
+    ) -> Signer:
+        """A signer whose key stays on a PKCS#11 token (HSM, smart card, SoftHSM2).
+
+        ``uri_or_params`` is an RFC 7512 ``pkcs11:`` URI (or explicit parameters); the module
+        comes from its ``module-path`` attribute, else from ``module``. The certificate and
+        chain are read from the token unless given. One login serves every signature; the
+        signer is safe to share between threads. Close the session with ``signer.key.close()``.
+        Raises the typed :class:`~edocstd.KeyAccessError` subclasses for token problems (not
+        found, wrong or locked PIN, missing key, no signing permission, unsupported mechanism).
+        """
+        from edocstd.sign._pkcs11 import open_pkcs11_key
+
+        cert = (
+            None
+            if certificate is None or isinstance(certificate, x509.Certificate)
+            else _load_certs(_read(certificate, "certificate"), "certificate")[0]
+        )
+        chain_certs: list[x509.Certificate] | None
+        if chain is None:
+            chain_certs = None
+        elif isinstance(chain, bytes | bytearray | memoryview | os.PathLike):
+            chain_certs = _load_certs(_read(chain, "chain"), "chain")
+        else:
+            chain_certs = list(chain)
+        key = open_pkcs11_key(
+            uri_or_params, pin, module_path=module, certificate=cert, chain=chain_certs
+        )
+        if key.certificate is None:
+            key.close()
+            raise CertificateError(
+                "no certificate for the key was found on the token; pass certificate= / "
+                "ไม่พบใบรับรองของกุญแจบนโทเค็น โปรดระบุใบรับรอง (certificate=)"
+            )
+        return cls.from_key(key, key.certificate, key.chain)
 
     def with_algorithm(self, algorithm: SignatureAlgorithm) -> Signer:
         """A copy of this signer whose default signature method is ``algorithm``."""
