@@ -605,3 +605,87 @@ def test_external_signing_is_byte_identical_for_a_document_with_a_large_text(
         direct
     )
     assert etree.fromstring(direct)[0].text == big[6:-20].decode()
+
+
+# --- augmentation (the frame B-T / B-LT / B-LTA plug into) ---------------------------------------
+
+
+def _add_certificate_values(tree: etree._ElementTree, signature: etree._Element) -> None:
+    from edocstd.sign._xades import unsigned_signature_properties
+
+    container = unsigned_signature_properties(signature)
+    etree.SubElement(container, f"{{{XADES}}}CertificateValues")
+
+
+def test_augment_appends_unsigned_properties_without_touching_what_is_signed(
+    rsa_signer: Signer,
+) -> None:
+    from edocstd.sign._sign import augment
+
+    signed = sign(PLAIN_XML, rsa_signer, signing_time=WHEN)
+    extended = augment(signed, _add_certificate_values)
+    sig = _root(extended)[-1]
+    qp = _one(sig, "ds:Object/xades:QualifyingProperties")
+    assert [c.tag.split("}")[1] for c in qp] == ["SignedProperties", "UnsignedProperties"]
+    assert (
+        _one(
+            qp, "xades:UnsignedProperties/xades:UnsignedSignatureProperties/xades:CertificateValues"
+        )
+        is not None
+    )
+    before = _root(signed)[-1]
+    for path in (
+        "ds:SignedInfo",
+        "ds:SignatureValue",
+        "ds:Object/xades:QualifyingProperties/xades:SignedProperties",
+    ):
+        assert etree.tostring(_one(sig, path), method="c14n") == etree.tostring(
+            _one(before, path), method="c14n"
+        )
+    _check_value(extended, rsa_signer)
+    # A second extension reuses the same container.
+    again = augment(extended, _add_certificate_values)
+    assert len(_root(again)[-1].findall(f".//{{{XADES}}}UnsignedSignatureProperties")) == 1
+    assert len(_root(again)[-1].findall(f".//{{{XADES}}}CertificateValues")) == 2
+
+
+def test_augment_picks_signatures_by_id_and_refuses_unknown_ids(
+    rsa_signer: Signer, ec_signer: Signer
+) -> None:
+    from edocstd.sign._sign import augment
+
+    both = sign(sign(PLAIN_XML, rsa_signer, cosign=Cosign.ALLOW), ec_signer)
+    _first, second = _root(both).findall(f"{{{DS}}}Signature")
+    out = _root(augment(both, _add_certificate_values, signature_ids=[second.get("Id", "")]))
+    sigs = out.findall(f"{{{DS}}}Signature")
+    assert sigs[0].find(f".//{{{XADES}}}CertificateValues") is None
+    assert sigs[1].find(f".//{{{XADES}}}CertificateValues") is not None
+    with pytest.raises(InputError, match="no signature with Id"):
+        augment(both, _add_certificate_values, signature_ids=["id-nope"])
+    with pytest.raises(InputError, match="no signature to extend"):
+        augment(PLAIN_XML, _add_certificate_values)
+
+
+def test_augment_file_leaves_no_output_when_the_augmenter_fails(
+    rsa_signer: Signer, tmp_path: Path
+) -> None:
+    from edocstd.sign._sign import augment_file
+
+    src = tmp_path / "signed.xml"
+    src.write_bytes(sign(PLAIN_XML, rsa_signer))
+
+    def fails(tree: etree._ElementTree, signature: etree._Element) -> None:
+        raise SigningError("time-stamping authority unreachable")
+
+    with pytest.raises(SigningError):
+        augment_file(src, tmp_path / "out.xml", fails)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["signed.xml"]
+    augment_file(src, src, _add_certificate_values)
+    assert b"CertificateValues" in src.read_bytes()
+
+
+def test_unsigned_properties_need_xades() -> None:
+    from edocstd.sign._xades import unsigned_signature_properties
+
+    with pytest.raises(ValueError, match="plain XMLDSig"):
+        unsigned_signature_properties(etree.Element(f"{{{DS}}}Signature"))

@@ -30,7 +30,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -63,12 +63,16 @@ from edocstd.sign._xmldsig import (
 )
 
 __all__ = [
+    "Augmenter",
     "Commitment",
     "Cosign",
     "PreparedSignature",
     "SchemaCheck",
     "SignOptions",
+    "augment",
+    "augment_file",
     "complete",
+    "external_signer",
     "prepare",
     "sign",
     "sign_file",
@@ -560,6 +564,10 @@ def _as_path(p: str | os.PathLike[str]) -> os.PathLike[str]:
 
 
 def _write_atomically(prepared: PreparedSignature, out_path: os.PathLike[str]) -> None:
+    _replace_file(out_path, lambda fh: _write_tree(prepared, fh))
+
+
+def _replace_file(out_path: os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
     target = os.path.abspath(os.fspath(out_path))
     directory = os.path.dirname(target)
     try:
@@ -579,7 +587,7 @@ def _write_atomically(prepared: PreparedSignature, out_path: os.PathLike[str]) -
         ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_tree(prepared, fh)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -605,3 +613,60 @@ def _serialise(prepared: PreparedSignature) -> bytes:
     _write_tree(prepared, buffer)
     # getvalue() hands over the buffer without copying it once writing is over.
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- augmentation
+
+Augmenter = Callable[[etree._ElementTree, etree._Element], None]
+"""Extends one signature in place: called with the document tree and one of its
+``ds:Signature`` elements. It appends unsigned properties only (through
+:func:`edocstd.sign._xades.unsigned_signature_properties`), never touching what is signed."""
+
+
+def _signatures_to_augment(
+    tree: etree._ElementTree, signature_ids: Sequence[str] | None
+) -> list[etree._Element]:
+    signatures = list(tree.getroot().iterchildren(DS_SIGNATURE))
+    if signature_ids is not None:
+        wanted = set(signature_ids)
+        signatures = [s for s in signatures if s.get("Id") in wanted]
+        missing = wanted - {s.get("Id") for s in signatures}
+        if missing:
+            names = ", ".join(sorted(missing))
+            raise InputError(
+                f"no signature with Id {names} in the document / ไม่พบลายมือชื่อที่มี Id {names}"
+            )
+    if not signatures:
+        raise InputError("the document carries no signature to extend / เอกสารไม่มีลายมือชื่อให้ขยายระดับ")
+    return signatures
+
+
+def augment(
+    source: Source, augmenter: Augmenter, *, signature_ids: Sequence[str] | None = None
+) -> bytes:
+    """Apply ``augmenter`` to the document's signatures (all, or those with ``signature_ids``).
+
+    This is the frame the B-T, B-LT and B-LTA extensions plug into: reading through the
+    hardened reader, choosing the signatures, serialising once. A failing augmenter leaves no
+    output. Returns the augmented document as UTF-8 bytes.
+    """
+    tree = read(source)[0]
+    for signature in _signatures_to_augment(tree, signature_ids):
+        augmenter(tree, signature)
+    buffer = io.BytesIO()
+    write_tree(tree, buffer)
+    return buffer.getvalue()
+
+
+def augment_file(
+    in_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    augmenter: Augmenter,
+    *,
+    signature_ids: Sequence[str] | None = None,
+) -> None:
+    """:func:`augment` from file to file, replacing ``out_path`` atomically."""
+    tree = read(_as_path(in_path))[0]
+    for signature in _signatures_to_augment(tree, signature_ids):
+        augmenter(tree, signature)
+    _replace_file(_as_path(out_path), lambda fh: write_tree(tree, fh))
