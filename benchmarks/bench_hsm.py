@@ -125,8 +125,8 @@ def main() -> None:
                     doc_with(mem_signer), doc_with(hsm_signer), args.iterations, args.rounds
                 )
                 mem_val, hsm_val = compare(
-                    doc_with(mem_signer, schema=SchemaCheck.ENFORCE),
-                    doc_with(hsm_signer, schema=SchemaCheck.ENFORCE),
+                    doc_with(mem_signer, schema=SchemaCheck.REQUIRE),
+                    doc_with(hsm_signer, schema=SchemaCheck.REQUIRE),
                     args.iterations,
                     args.rounds,
                 )
