@@ -107,9 +107,11 @@ def test_from_pem_reports_a_missing_file(pki: TestPKI, tmp_path: Path) -> None:
         Signer.from_pem(tmp_path / "missing.pem", pki.signer.cert_pem)
 
 
-def test_from_pem_refuses_a_str_instead_of_bytes_or_path(pki: TestPKI) -> None:
-    with pytest.raises(CertificateError, match="bytes or a path"):
-        Signer.from_pem(pki.signer.key_pem.decode(), pki.signer.cert_pem)  # type: ignore[arg-type]
+def test_from_pem_takes_pem_text_but_not_a_bare_file_name(pki: TestPKI) -> None:
+    signer = Signer.from_pem(pki.signer.key_pem.decode(), pki.signer.cert_pem.decode())
+    assert signer.certificate == pki.signer.cert
+    with pytest.raises(CertificateError, match=r"pathlib\.Path"):
+        Signer.from_pem("signer-key.pem", pki.signer.cert_pem)
 
 
 @pytest.mark.parametrize(

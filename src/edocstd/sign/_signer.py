@@ -46,7 +46,7 @@ __all__ = [
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 
-BytesOrPath = Union[bytes, bytearray, memoryview, "os.PathLike[str]"]
+BytesOrPath = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 Password = str | bytes | None
 
 _TH = {
@@ -75,8 +75,13 @@ def _read(value: BytesOrPath, what: str) -> bytes:
                 f"cannot read the {what} file {os.fspath(value)}: {exc.strerror or exc} / "
                 f"อ่านไฟล์{_TH[what]}ไม่ได้: {os.fspath(value)}"
             ) from exc
+    if isinstance(value, str) and "-----BEGIN" in value:
+        # PEM text read with open(...).read(): unambiguous, so accept it.
+        return value.encode("utf-8")
     raise CertificateError(
-        f"the {what} must be bytes or a path (os.PathLike), not {type(value).__name__}"
+        f"the {what} must be bytes, PEM text or a path (os.PathLike), not "
+        f"{type(value).__name__}; a file name needs pathlib.Path / {_TH.get(what, what)} "
+        "ต้องเป็น bytes, ข้อความ PEM หรือพาธ (pathlib.Path)"
     )
 
 
@@ -181,7 +186,8 @@ def default_algorithm(public_key: PublicKey) -> SignatureAlgorithm:
             return _CURVE_DEFAULTS[public_key.curve.name]
         except KeyError:
             raise PolicyError(
-                f"unsupported elliptic curve {public_key.curve.name}: use P-256, P-384 or P-521"
+                f"unsupported elliptic curve {public_key.curve.name}: use P-256, P-384 or P-521 / "
+                "ไม่รองรับเส้นโค้งวงรีนี้ ใช้ P-256, P-384 หรือ P-521"
             ) from None
     return SignatureAlgorithm.ED25519
 
@@ -214,7 +220,8 @@ def check_algorithm(algorithm: SignatureAlgorithm, public_key: PublicKey) -> Non
         public_key.curve.name not in _CURVE_DEFAULTS
     ):
         raise PolicyError(
-            f"unsupported elliptic curve {public_key.curve.name}: use P-256, P-384 or P-521"
+            f"unsupported elliptic curve {public_key.curve.name}: use P-256, P-384 or P-521 / "
+            "ไม่รองรับเส้นโค้งวงรีนี้ ใช้ P-256, P-384 หรือ P-521"
         )
 
 
@@ -418,12 +425,15 @@ class Signer:
     @classmethod
     def from_pem(
         cls,
-        key_pem: bytes | os.PathLike[str],
-        cert_pem: bytes | os.PathLike[str],
-        chain_pem: bytes | os.PathLike[str] | None = None,
+        key_pem: bytes | str | os.PathLike[str],
+        cert_pem: bytes | str | os.PathLike[str],
+        chain_pem: bytes | str | os.PathLike[str] | None = None,
         password: Password = None,
     ) -> Signer:
-        """A signer from a private key and certificates in PEM (or DER), given as bytes or paths.
+        """A signer from a private key and certificates in PEM (or DER).
+
+        Each is given as bytes, as PEM text (``str``), or as a path (``os.PathLike``); a ``str``
+        that is not PEM text is refused rather than guessed to be a file name.
 
         ``key_pem`` may be PKCS#8 or traditional (PKCS#1 / SEC 1), encrypted when ``password``
         is given. ``cert_pem`` holds the signing certificate; if it holds more certificates,
