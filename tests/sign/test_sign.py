@@ -689,3 +689,19 @@ def test_unsigned_properties_need_xades() -> None:
 
     with pytest.raises(ValueError, match="plain XMLDSig"):
         unsigned_signature_properties(etree.Element(f"{{{DS}}}Signature"))
+
+
+@pytest.mark.parametrize("level", [Level.B_T, Level.B_LT, Level.B_LTA])
+def test_extension_levels_are_refused_until_implemented(
+    rsa_signer: Signer, tmp_path: Path, level: Level
+) -> None:
+    from edocstd.sign._sign import extend, extend_file
+
+    signed = sign(PLAIN_XML, rsa_signer)
+    with pytest.raises(PolicyError, match="not yet supported"):
+        extend(signed, level=level)
+    src = tmp_path / "in.xml"
+    src.write_bytes(signed)
+    with pytest.raises(PolicyError, match="not yet supported"):
+        extend_file(src, tmp_path / "out.xml", level=level)
+    assert not (tmp_path / "out.xml").exists()

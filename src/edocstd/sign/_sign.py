@@ -72,6 +72,8 @@ __all__ = [
     "augment",
     "augment_file",
     "complete",
+    "extend",
+    "extend_file",
     "external_signer",
     "prepare",
     "sign",
@@ -670,3 +672,30 @@ def augment_file(
     for signature in _signatures_to_augment(tree, signature_ids):
         augmenter(tree, signature)
     _replace_file(_as_path(out_path), lambda fh: write_tree(tree, fh))
+
+
+def _extension_not_supported(level: Level) -> PolicyError:
+    return PolicyError(
+        f"extending signatures to {Level.parse(level).value} is not yet supported / "
+        f"ยังไม่รองรับการขยายระดับลายมือชื่อเป็น {Level.parse(level).value}"
+    )
+
+
+def extend(source: Source, *, level: Level, tsa: str | None = None) -> bytes:
+    """Extend the signatures of ``source`` to ``level`` (B-T, B-LT, B-LTA).
+
+    Not implemented yet: always raises :class:`~edocstd.PolicyError`. The extension levels
+    plug in through :func:`augment`.
+    """
+    raise _extension_not_supported(level)
+
+
+def extend_file(
+    in_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    level: Level,
+    tsa: str | None = None,
+) -> None:
+    """:func:`extend` from file to file. Not implemented yet: raises :class:`~edocstd.PolicyError`."""
+    raise _extension_not_supported(level)
