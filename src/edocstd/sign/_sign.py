@@ -697,5 +697,8 @@ def extend_file(
     level: Level,
     tsa: str | None = None,
 ) -> None:
-    """:func:`extend` from file to file. Not implemented yet: raises :class:`~edocstd.PolicyError`."""
+    """:func:`extend` from file to file; not implemented yet (raises a PolicyError).
+
+    Nothing is written.
+    """
     raise _extension_not_supported(level)
