@@ -113,6 +113,16 @@ def test_xmlsec1_verifies_both_parallel_signatures(
         assert result.returncode == 0, (sig_id, result.stderr)
 
 
+@pytest.mark.parametrize("method", C14NS, ids=lambda m: m.name.lower())
+def test_xmlsec1_verifies_a_root_with_xml_lang_and_space(
+    rsa_signer: Signer, xmlsec1_verify: XmlsecVerify, method: C14N
+) -> None:
+    # Inclusive canonicalization inherits these into SignedInfo and SignedProperties.
+    doc = '<a xml:lang="th" xml:space="preserve"><b>ทดสอบ</b></a>'.encode()
+    result = xmlsec1_verify(sign(doc, rsa_signer, c14n=method))
+    assert result.returncode == 0, result.stderr
+
+
 def test_xmlsec1_rejects_tampered_content_and_an_unknown_root(
     rsa_signer: Signer, xmlsec1_verify: XmlsecVerify, tmp_path: Path, pki: TestPKI
 ) -> None:

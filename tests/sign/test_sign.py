@@ -334,11 +334,18 @@ def test_signatures_are_deterministic_for_the_same_time_and_differ_otherwise(
 # --- inclusive canonicalization and inherited xml:* attributes -----------------------------------
 
 
-def test_inclusive_c14n_refuses_a_root_with_xml_attributes(rsa_signer: Signer) -> None:
-    doc = b'<a xml:lang="th"><b/></a>'
-    with pytest.raises(PolicyError, match="exclusive"):
-        sign(doc, rsa_signer, c14n=C14N.C14N)
-    assert sign(doc, rsa_signer, c14n=C14N.EXC)  # exclusive does not inherit them
+@pytest.mark.parametrize("method", [C14N.C14N, C14N.C14N11])
+def test_inclusive_c14n_of_signed_info_inherits_the_root_xml_attributes(
+    rsa_signer: Signer, method: C14N
+) -> None:
+    doc = b'<a xml:lang="th" xml:space="preserve"><b/></a>'
+    prepared = prepare(doc, rsa_signer, c14n=method)
+    head = prepared.data_to_sign.split(b">", 1)[0]
+    assert b'xml:lang="th"' in head
+    assert b'xml:space="preserve"' in head
+    # ... and only for the duration: the signature itself carries no such attribute.
+    signed = complete(prepared, rsa_signer.key.sign(prepared.data_to_sign, prepared.algorithm))
+    assert b"xml:lang" not in signed.split(b"<ds:Signature", 1)[1]
 
 
 # --- parallel signatures -------------------------------------------------------------------------

@@ -78,7 +78,38 @@ def c14n(
     }
     if method.exclusive and inclusive_prefixes:
         kwargs["inclusive_ns_prefixes"] = list(inclusive_prefixes)
-    return etree.tostring(node, **kwargs)
+    inherited = _inherited_xml_attributes(node, method)
+    if not inherited:
+        return etree.tostring(node, **kwargs)  # type: ignore[no-any-return]
+    # Inclusive canonicalization imports the xml:* attributes of the ancestors into the apex
+    # of the subtree (C14N 1.0 §2.4; 1.1 only xml:lang and xml:space). lxml canonicalizes a
+    # subtree as if it were a document of its own and loses them, so they are put on the node
+    # for the duration; canonical attribute order makes their position irrelevant.
+    for name, value in inherited.items():
+        node.set(name, value)
+    try:
+        return etree.tostring(node, **kwargs)  # type: ignore[no-any-return]
+    finally:
+        for name in inherited:
+            del node.attrib[name]
+
+
+_INHERITED_10 = tuple(f"{{{_XML_NS}}}{n}" for n in ("base", "id", "lang", "space"))
+_INHERITED_11 = tuple(f"{{{_XML_NS}}}{n}" for n in ("lang", "space"))
+
+
+def _inherited_xml_attributes(node: etree._Element, method: C14N) -> dict[str, str]:
+    if method.exclusive:
+        return {}
+    names = _INHERITED_11 if method.version_11 else _INHERITED_10
+    found: dict[str, str] = {}
+    for anc in node.iterancestors():  # nearest first: the nearest value wins
+        for name in names:
+            if name not in found and node.get(name) is None:
+                value = anc.get(name)
+                if value is not None:
+                    found[name] = value
+    return found
 
 
 @contextmanager

@@ -80,7 +80,6 @@ __all__ = [
     "sign_file",
 ]
 
-_XML_NS = "http://www.w3.org/XML/1998/namespace"
 # Characters XML 1.0 cannot carry, plus the C1 controls and DEL that EDOC-R013 bans in text.
 _NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _PRODUCIBLE_C14N = (C14N.EXC, C14N.C14N, C14N.C14N11)
@@ -248,22 +247,6 @@ def _derive_ids(
     return (f"id-{base}", f"value-id-{base}", f"r-id-{base}-1", f"xades-id-{base}")
 
 
-def _check_inherited_xml_attributes(root: etree._Element, method: C14N) -> None:
-    # The canonical form of SignedInfo and SignedProperties is computed on the subtree. With
-    # inclusive canonicalization, xml:lang / xml:space (and for 1.0 xml:base / xml:id) of the
-    # root would be inherited into it, which subtree canonicalization does not reproduce; refuse
-    # rather than produce a signature other verifiers reject.
-    if method.exclusive:
-        return
-    for name in root.attrib:
-        if str(name).startswith(f"{{{_XML_NS}}}"):
-            raise PolicyError(
-                "the root element carries xml:* attributes, which inclusive canonicalization "
-                "would copy into the signature; sign with exclusive canonicalization (c14n=EXC) / "
-                "องค์ประกอบรากมีแอตทริบิวต์ xml:* ให้ใช้ exclusive canonicalization (exc)"
-            )
-
-
 def _read(source: Source) -> tuple[etree._ElementTree, bool]:
     tree, raw = read(source)
     # An input the reader took in one piece is too small to hold a text worth streaming.
@@ -282,7 +265,6 @@ def _prepare_tree(
     algorithm = _resolve_algorithm(signer, options)
     if options.schema is SchemaCheck.REQUIRE and root.tag == EC_ROOT:
         _validate_edoc(tree)
-    _check_inherited_xml_attributes(root, options.c14n)
 
     existing = list(root.iterchildren(DS_SIGNATURE))
     if existing:
