@@ -52,9 +52,6 @@ from edocstd.sign._algorithms import (
     KeyType,
     SignatureAlgorithm,
     Transform,
-    lookup_c14n,
-    lookup_digest,
-    lookup_signature,
 )
 from edocstd.verify._report import SubIndication
 
@@ -90,6 +87,28 @@ MAX_REVOCATION_VALUES = 64
 MAX_REVOCATION_B64 = 4 * 1024 * 1024
 
 _DIGEST_SIZES = {d: d.hash().digest_size for d in DigestAlgorithm}
+
+# Plain dictionaries: looking enums up by value through ``Enum(value)`` is several times slower,
+# and these lookups run for every signature.
+_C14N_BY_URI = {m.value: m for m in C14N}
+_DIGEST_BY_URI = {d.value: d for d in DigestAlgorithm}
+_SIGNATURE_BY_URI = {a.value: a for a in SignatureAlgorithm}
+
+
+def lookup_c14n(uri: str) -> C14N | None:
+    """The canonicalization method for ``uri``, or ``None``."""
+    return _C14N_BY_URI.get(uri)
+
+
+def lookup_digest(uri: str) -> DigestAlgorithm | None:
+    """The digest method for ``uri``, or ``None``."""
+    return _DIGEST_BY_URI.get(uri)
+
+
+def lookup_signature(uri: str) -> SignatureAlgorithm | None:
+    """The signature method for ``uri``, or ``None``."""
+    return _SIGNATURE_BY_URI.get(uri)
+
 
 # Expressions recognised as "every ds:Signature" (with the prefix bound to XMLDSig).
 _SUBTRACT_ALL_FORMS = ("/descendant::{p}:Signature", "//{p}:Signature")

@@ -42,7 +42,7 @@ from edocstd._source import Source, describe
 from edocstd.errors import InputError, PolicyError, XMLInputError
 from edocstd.schema._parser import parse
 from edocstd.sign._algorithms import KeyType, SignatureAlgorithm
-from edocstd.sign._c14n import UnsupportedC14NError, c14n, digest_tree
+from edocstd.sign._c14n import UnsupportedC14NError, c14n, detached
 from edocstd.verify._chain import (
     ChainResult,
     OfflineRevocation,
@@ -61,6 +61,7 @@ from edocstd.verify._report import (
 )
 from edocstd.verify._shape import (
     CertRef,
+    Reference,
     ShapeError,
     SignatureShape,
     check_document,
@@ -279,7 +280,9 @@ class Verifier:
             return final(worst.sub_indication, worst.message_en, worst.message_th, reports), None
         assert signed is not None
         is_edoc = root.tag == EC_ROOT
-        del tree, root, id_index, signatures, outcomes
+        # Drop every reference into the input tree (an element proxy keeps the whole document
+        # alive), so it is freed before the signed bytes are re-read.
+        del tree, root, id_index, signatures, outcomes, sig, out
         n = len(reports)
         if not want_document and not (is_edoc and self.policy.require_schema):
             # Nothing to hand out and nothing to validate: the digests already cover the bytes.
@@ -292,7 +295,9 @@ class Verifier:
 
         # Re-read exactly what was digested; the input tree is never handed out.
         try:
-            signed_tree = parse(signed)
+            # A file object streams in 1 MB chunks; handing libxml2 the whole buffer at once
+            # makes it copy all of it first.
+            signed_tree = parse(io.BytesIO(signed))
         except XMLInputError as exc:  # pragma: no cover - canonical XML is always readable
             en = f"the signed content could not be re-read: {exc.reason}"
             th = f"ไม่สามารถอ่านเนื้อหาที่ลงนามซ้ำได้: {exc.reason_th}"
@@ -453,11 +458,13 @@ class Verifier:
     ) -> bytes | None:
         ref = shape.document_ref
         exclude = list(all_sigs) if ref.subtract_all else [shape.element]
-        sink = io.BytesIO() if keep else None
         try:
-            value = digest_tree(
-                tree, ref.c14n, ref.digest, exclude, ref.inclusive_prefixes, sink=sink
-            )
+            # One C call producing the canonical bytes, hashed once. Measured on a 50 MB
+            # document, this peaks lower than streaming libxml2's output through a Python
+            # file object into the hash (150 MB against 183 MB, 227 MB when the stream is also
+            # kept), because lxml's file-object writer buffers and copies each large text
+            # node several times. The bytes are needed anyway for the signature that is re-read.
+            canonical = _canonical_document(tree, ref, exclude)
         except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
             raise _Fail(
                 "reference-document",
@@ -465,6 +472,7 @@ class Verifier:
                 f"the document could not be canonicalized: {exc}",
                 "ไม่สามารถทำเอกสารให้อยู่ในรูปแบบบัญญัติได้",
             ) from None
+        value = hashlib.new(ref.digest.hash_name, canonical).digest()
         if not hmac.compare_digest(value, ref.value):
             raise _Fail(
                 "reference-document",
@@ -473,7 +481,7 @@ class Verifier:
                 "the signed digest)",
                 "เอกสารถูกแก้ไขหลังจากลงนาม (ค่าย่อยของเอกสารไม่ตรงกับค่าที่ลงนามไว้)",
             )
-        return None if sink is None else sink.getvalue()
+        return canonical if keep else None
 
     def _properties_digest(self, shape: SignatureShape) -> None:
         ref = shape.properties_ref
@@ -604,6 +612,23 @@ class Verifier:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def _canonical_document(
+    tree: etree._ElementTree, ref: Reference, exclude: Sequence[etree._Element]
+) -> bytes:
+    """The ``URI=""`` reference after its transforms: the whole document minus ``exclude``
+    (enveloped transform, and the Filter 2.0 subtraction of every signature), canonicalized."""
+    kwargs: dict[str, Any] = {
+        "method": "c14n",
+        "exclusive": ref.c14n.exclusive,
+        "with_comments": False,
+    }
+    if ref.c14n.exclusive and ref.inclusive_prefixes:
+        kwargs["inclusive_ns_prefixes"] = list(ref.inclusive_prefixes)
+    with detached(exclude):
+        canonical: bytes = etree.tostring(tree, **kwargs)
+    return canonical
 
 
 def _validation_time(at: dt.datetime | None) -> dt.datetime:
