@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -62,20 +63,33 @@ def large_edoc(target_bytes: int) -> bytes:
         payload = hashlib.shake_256(f"attachment {n}".encode()).digest(size)
         encoded = base64.encodebytes(payload)  # 76-character lines, as MIME tools write them
         digest = base64.b64encode(hashlib.sha256(payload).digest())
-        att = _BINARY.sub(lambda _m, e=encoded: b"<ec:BinaryObject>" + e + b"</ec:BinaryObject>", template)
+        att = _BINARY.sub(
+            lambda _m, e=encoded: b"<ec:BinaryObject>" + e + b"</ec:BinaryObject>", template
+        )
         att = _DIGEST.sub(lambda m, d=digest: m.group(1) + d + m.group(2), att)
         att = att.replace(b"<ec:ID>", f"<ec:ID>BIG-{n}-".encode(), 1)
         parts.append(att)
     return base[:start] + b"".join(parts) + base[end:]
 
 
-def _per_second(fn: object, iterations: int) -> float:
-    call = fn  # type: ignore[assignment]
-    call()  # type: ignore[operator]  # warm-up (imports, caches)
-    started = time.perf_counter()
-    for _ in range(iterations):
-        call()  # type: ignore[operator]
-    return iterations / (time.perf_counter() - started)
+def _best_rates(contenders: dict[str, Callable[[], object]], iterations: int) -> dict[str, float]:
+    """Signatures per second of each contender: the best of several interleaved rounds.
+
+    The machine may be shared; interleaving the contenders and keeping each one's best round
+    makes the ratio between them far steadier than one long run each.
+    """
+    rounds = 7
+    per_round = max(iterations // rounds, 1)
+    best = dict.fromkeys(contenders, float("inf"))
+    for fn in contenders.values():
+        fn()  # warm-up: imports, caches, compiled schema
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            started = time.perf_counter()
+            for _ in range(per_round):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - started) / per_round)
+    return {name: 1 / seconds for name, seconds in best.items()}
 
 
 def throughput(pki: TestPKI, iterations: int) -> dict[str, float]:
@@ -97,15 +111,20 @@ def throughput(pki: TestPKI, iterations: int) -> dict[str, float]:
         return sign(doc, signer, schema=SchemaCheck.SKIP)
 
     def signxml_xades() -> bytes:
-        sx = XAdESSigner(signature_algorithm=SignatureMethod.RSA_SHA256, digest_algorithm=SxDigest.SHA256)
+        sx = XAdESSigner(
+            signature_algorithm=SignatureMethod.RSA_SHA256, digest_algorithm=SxDigest.SHA256
+        )
         root = etree.fromstring(doc)
         return etree.tostring(sx.sign(root, key=key, cert=cert_chain))
 
-    return {
-        "edocstd (EDOC validation on)": _per_second(edocstd_validating, iterations),
-        "edocstd (schema=SKIP)": _per_second(edocstd_plain, iterations),
-        "signxml XAdESSigner": _per_second(signxml_xades, iterations),
-    }
+    return _best_rates(
+        {
+            "edocstd (EDOC validation on)": edocstd_validating,
+            "edocstd (schema=SKIP)": edocstd_plain,
+            "signxml XAdESSigner": signxml_xades,
+        },
+        iterations,
+    )
 
 
 def _vm(field: str) -> int:
@@ -156,8 +175,17 @@ def memory(pki: TestPKI, size_mb: int, workdir: Path) -> dict[str, tuple[int, in
     for which in ("edocstd", "edocstd-bytes", "signxml"):
         out = workdir / f"signed-{which}.xml"
         done = subprocess.run(
-            [sys.executable, __file__, "--rss-child", which, str(doc), str(key), str(cert),
-             str(chain), str(out)],
+            [
+                sys.executable,
+                __file__,
+                "--rss-child",
+                which,
+                str(doc),
+                str(key),
+                str(cert),
+                str(chain),
+                str(out),
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -174,7 +202,7 @@ def memory(pki: TestPKI, size_mb: int, workdir: Path) -> dict[str, tuple[int, in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--iterations", type=int, default=700)
     parser.add_argument("--size-mb", type=int, default=50)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--rss-child", nargs=6, metavar="ARG", help=argparse.SUPPRESS)
@@ -189,8 +217,10 @@ def main() -> None:
     for name, rate in rates.items():
         print(f"  {name:32s} {rate:8.1f} signatures/s  ({1000 / rate:.2f} ms each)")
     base = rates["signxml XAdESSigner"]
-    print(f"  ratio edocstd/signxml: {rates['edocstd (EDOC validation on)'] / base:.2f}x "
-          f"(validating), {rates['edocstd (schema=SKIP)'] / base:.2f}x (schema=SKIP); target >= 1.5x")
+    print(
+        f"  ratio edocstd/signxml: {rates['edocstd (EDOC validation on)'] / base:.2f}x "
+        f"(validating), {rates['edocstd (schema=SKIP)'] / base:.2f}x (schema=SKIP); target >= 1.5x"
+    )
 
     if args.skip_memory:
         return
@@ -199,13 +229,15 @@ def main() -> None:
     size = results.pop("_size")[0]
     print(f"\nPeak RSS signing a {size / 1e6:.1f} MB EDOC document (above the process baseline)")
     for which, (above, peak, elapsed) in results.items():
-        print(f"  {which:14s} {above / 1e6:8.1f} MB = {above / size:4.2f}x the document "
-              f"(process peak {peak / 1e6:.1f} MB, {elapsed:.1f} s)")
+        print(
+            f"  {which:14s} {above / 1e6:8.1f} MB = {above / size:4.2f}x the document "
+            f"(process peak {peak / 1e6:.1f} MB, {elapsed:.1f} s)"
+        )
     if "edocstd" in results:
         print(f"  edocstd (sign_file) target < 5x: {results['edocstd'][0] / size:.2f}x")
         if "signxml" in results:
-            print(f"  edocstd/signxml peak ratio: {results['edocstd'][0] / results['signxml'][0]:.2f} "
-                  "(target <= 0.5)")
+            ratio = results["edocstd"][0] / results["signxml"][0]
+            print(f"  edocstd/signxml peak ratio: {ratio:.2f} (target <= 0.5)")
 
 
 if __name__ == "__main__":
