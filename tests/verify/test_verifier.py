@@ -4,6 +4,7 @@ parallel signatures, and what the caller receives."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import io
 import json
@@ -424,3 +425,60 @@ def test_signer_certificate_is_taken_from_keyinfo_order_independently(
     report = lenient.assess(data)
     assert report.passed, report.summary_en()
     assert report.signatures[0].signer == pki.signer.cert.subject.rfc4514_string()
+
+
+def test_offline_uses_revocation_values_carried_in_the_document(
+    signed_edoc: bytes, trust: TrustStore, crls: tuple[bytes, bytes]
+) -> None:
+    from _forge import X, signatures
+    from lxml import etree
+
+    root = etree.fromstring(signed_edoc)
+    qp = signatures(root)[0].find(f".//{X}QualifyingProperties")
+    assert qp is not None
+    usp = etree.SubElement(
+        etree.SubElement(qp, f"{X}UnsignedProperties"), f"{X}UnsignedSignatureProperties"
+    )
+    values = etree.SubElement(etree.SubElement(usp, f"{X}RevocationValues"), f"{X}CRLValues")
+    for crl in crls:
+        etree.SubElement(values, f"{X}EncapsulatedCRLValue").text = base64.b64encode(crl).decode()
+    data = etree.tostring(root)
+    report = Verifier(trust=trust).assess(data)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].revocation == "good"
+
+
+def test_offline_accepts_a_caller_supplied_ocsp_response() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    # OCSP is consulted for certificates that name a responder (AIA); the URL below is never
+    # contacted: offline mode does not fetch.
+    pki = TestPKI.generate(ocsp_url="http://127.0.0.1:9/ocsp")
+    signed = sign(sample_xml(), signer_for(pki.signer, pki))
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=pki.signer.cert,
+            issuer=pki.intermediate.cert,
+            algorithm=hashes.SHA256(),
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=pki.now,
+            next_update=pki.now + dt.timedelta(days=1),
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, pki.ocsp_responder.cert)
+        .certificates([pki.ocsp_responder.cert])
+    )
+    response = builder.sign(pki.ocsp_responder.key, hashes.SHA256())  # type: ignore[arg-type]
+    der = response.public_bytes(serialization.Encoding.DER)
+    trust = TrustStore.from_pem(pki.trust_pem())
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    root_crl = pki.crl(issuer=pki.root)
+    report = Verifier(trust=trust, crls=[root_crl], ocsp_responses=[der]).assess(signed, at=at)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].revocation == "good"
+    # Without the response, the same validation is indeterminate.
+    without = Verifier(trust=trust, crls=[root_crl]).assess(signed, at=at)
+    assert without.sub_indication is S.TRY_LATER

@@ -25,6 +25,23 @@ Revocation data comes from a :class:`RevocationSource`: the offline source retur
 document carries plus what the caller supplied; an online source (fetching OCSP and CRLs over
 HTTP) can be plugged in without changing this module, because pyhanko-certvalidator is never
 allowed to fetch by itself: every byte it judges went through a source the caller chose.
+Long-term validation (time-stamps as proof of existence) slots in at the same place: the
+validation time and the revocation data are inputs of :meth:`PathValidator.validate`.
+
+In ``offline`` and ``online`` modes every certificate of the path except the trust anchor needs
+revocation information (ETSI TS 119 172 "CRL or OCSP required" for end entities and CAs).
+
+Which indication when revocation data is missing? ETSI EN 319 102-1 offers three candidates:
+
+* ``REVOKED_NO_POE`` says the certificate *is* revoked; we do not know that, so it would be
+  false;
+* ``CERTIFICATE_CHAIN_GENERAL_FAILURE`` says the chain is broken in some other way, which
+  sends an officer looking for the wrong problem;
+* ``TRY_LATER`` says "the validation cannot be completed because of information that is not
+  available at the time of validation but may become available later" — exactly this case.
+
+So missing or stale revocation data gives INDETERMINATE/TRY_LATER, with a message saying how to
+supply the data (a CRL with ``--crl``, or ``--revocation online``).
 """
 
 from __future__ import annotations
@@ -271,17 +288,31 @@ class PathValidator:
                 revocation="revoked",
             )
         except InsufficientRevinfoError as exc:
-            return ChainResult(
-                False,
-                SubIndication.TRY_LATER,
-                "the revocation status of the certificates could not be established from the "
-                "data available (" + _short(exc) + "); supply a current CRL or OCSP response "
-                "for the signer and its CA (for example with --crl), or use --revocation online",
-                "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
-                "โปรดส่ง CRL หรือคำตอบ OCSP ที่เป็นปัจจุบันของผู้ลงนามและผู้ออกใบรับรอง "
-                "(เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online",
-                revocation="unknown",
-            )
+            if mode is Revocation.ONLINE:
+                en = (
+                    "the revocation status of the certificates could not be obtained ("
+                    + _short(exc)
+                    + "); the CA's OCSP responder or CRL may be unreachable: try again later, "
+                    "or supply a current CRL (for example with --crl)"
+                )
+                th = (
+                    "ไม่สามารถขอสถานะการเพิกถอนของใบรับรองได้ "
+                    "บริการ OCSP หรือ CRL ของผู้ออกใบรับรองอาจติดต่อไม่ได้ "
+                    "โปรดลองใหม่ภายหลัง หรือส่ง CRL ที่เป็นปัจจุบัน (เช่น ใช้ตัวเลือก --crl)"
+                )
+            else:
+                en = (
+                    "the revocation status of the certificates could not be established from "
+                    "the data available (" + _short(exc) + "); supply a current CRL or OCSP "
+                    "response for the signer and its CA (for example with --crl), or use "
+                    "--revocation online"
+                )
+                th = (
+                    "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
+                    "โปรดส่ง CRL หรือคำตอบ OCSP ที่เป็นปัจจุบันของผู้ลงนามและผู้ออกใบรับรอง "
+                    "(เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online"
+                )
+            return ChainResult(False, SubIndication.TRY_LATER, en, th, revocation="unknown")
         except ExpiredError as exc:
             whose = "signer's certificate" if exc.is_ee_cert else "a CA certificate in the chain"
             whose_th = "ใบรับรองของผู้ลงนาม" if exc.is_ee_cert else "ใบรับรองของผู้ออกใบรับรองในสาย"
