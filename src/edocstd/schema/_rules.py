@@ -828,10 +828,8 @@ def _check_attachments(out: _Out, attachments: list[_Kids]) -> None:
             out.add(
                 "EDOC-S000",
                 bin_el,
-                "โครงสร้างเอกสารไม่ตรงตามสคีมา EDOC 1.0: เนื้อหาของ BinaryObject ไม่ใช่ base64 "
-                "ที่ถูกต้อง",
-                "Element 'ec:BinaryObject': the content is not valid base64 "
-                "(xs:base64Binary).",
+                "โครงสร้างเอกสารไม่ตรงตามสคีมา EDOC 1.0: เนื้อหาของ BinaryObject ไม่ใช่ base64 ที่ถูกต้อง",
+                "Element 'ec:BinaryObject': the content is not valid base64 (xs:base64Binary).",
             )
             continue
         if digest_el is None or actual is None or stated is None or actual == stated:
