@@ -58,11 +58,11 @@ def test_changing_one_of_the_first_twelve_digits_is_detected(value: str, pos: in
     fixed = value[:12] + str(thai_id_check_digit(value[:12]))
     changed = fixed[:pos] + str((int(fixed[pos]) + 1) % 10) + fixed[pos + 1 :]
     # The weight of the third digit is 11, which is 0 mod 11: the scheme cannot see it. Every
-    # other weight moves x, but (11 - x) mod 10 maps x = 0 and x = 1 to the same check digit.
+    # other weight moves x, but (11 - x) mod 10 maps x = 0 and x = 10 to the same check digit.
     if pos == 2:
         assert is_valid_thai_id(changed)
         return
     x_old = sum(int(d) * (13 - i) for i, d in enumerate(fixed[:12])) % 11
     x_new = sum(int(d) * (13 - i) for i, d in enumerate(changed[:12])) % 11
-    if {x_old, x_new} != {0, 1}:
+    if {x_old, x_new} != {0, 10}:
         assert not is_valid_thai_id(changed)
