@@ -20,8 +20,10 @@ except SoftHSMError as exc:  # pragma: no cover - CI installs softhsm2
     pytest.skip(str(exc), allow_module_level=True)
 
 
-@pytest.fixture
-def token(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHSMToken]:
+@pytest.fixture(scope="module")
+def hsm_and_token(
+    pki: TestPKI, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[SoftHSM, SoftHSMToken]:
     hsm = SoftHSM.create(tmp_path_factory.mktemp("softhsm-signer"))
     tok = hsm.init_token("edoc signer")
     hsm.import_key(
@@ -33,7 +35,13 @@ def token(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[So
         extra_certificates=[pki.intermediate.cert],
     )
     hsm.import_key(tok, pki.signer.key, label="no-cert", key_id=b"\x02")  # type: ignore[arg-type]
-    hsm.activate()
+    return hsm, tok
+
+
+@pytest.fixture
+def token(hsm_and_token: tuple[SoftHSM, SoftHSMToken]) -> Iterator[SoftHSMToken]:
+    hsm, tok = hsm_and_token
+    hsm.activate()  # other tests may have pointed the module at their own tokens
     yield tok
 
 
