@@ -15,7 +15,8 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -25,6 +26,7 @@ from edocstd.model import (
     Address,
     AttachedDocument,
     Attribute,
+    DigestAlgorithm,
     Document,
     HolderParty,
     Identifier,
@@ -395,3 +397,74 @@ def test_every_single_rule_mutation_is_reported_with_its_own_code(
     for code, mutate in MUTATIONS.items():
         report = validate(mutate(doc, data))
         assert set(report.codes) == {code}, (code, report.summary())
+
+
+# --------------------------------------------------------------------------- coverage
+#
+# The strategies must reach every corner of the model; each predicate names one corner and
+# hypothesis.find fails the test if no generated document shows it.
+
+
+def _texts_of(doc: Document) -> list[str]:
+    out: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, LangText):
+            out.append(value.text)
+        elif dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+
+    walk(doc)
+    return out
+
+
+def _holder_id_scheme(doc: Document) -> IdScheme:
+    return doc.holder.party.id.scheme
+
+
+CORNERS: dict[str, Callable[[Document], bool]] = {
+    "person with NIDN": lambda d: _holder_id_scheme(d) is IdScheme.NIDN,
+    "person with passport": lambda d: _holder_id_scheme(d) is IdScheme.PASSPORT,
+    "organization with branch": lambda d: (
+        isinstance(d.holder.party, Organization) and d.holder.party.branch_id is not None
+    ),
+    "issuer with TXID": lambda d: d.issuer.id.scheme is IdScheme.TXID,
+    "cancellation with two references": lambda d: (
+        d.header.purpose is Purpose.CANCELLATION and len(d.header.referenced_documents) == 2
+    ),
+    "no expiry": lambda d: d.validity.end is None,
+    "issued exactly at expiry": lambda d: d.validity.end == d.header.issue_date_time,
+    "UTC offset zero": lambda d: d.header.issue_date_time.utcoffset() == timedelta(0),
+    "negative offset": lambda d: d.validity.start.utcoffset() < timedelta(0),  # type: ignore[operator]
+    "microseconds": lambda d: d.validity.start.microsecond != 0,
+    "attachment by digest only": lambda d: any(a.content is None for a in d.attachments),
+    "embedded SHA-512 attachment": lambda d: any(
+        a.content is not None and a.digest_algorithm is DigestAlgorithm.SHA512
+        for a in d.attachments
+    ),
+    "three-language group": lambda d: len(d.header.name) == 3,
+    "Thai member not first": lambda d: d.header.name[0].primary != "th",
+    "Thai tone mark": lambda d: any("\u0e48" in t or "\u0e49" in t for t in _texts_of(d)),
+    "Latin letter with a composed accent": lambda d: any(
+        any("\u00c0" <= c <= "\u024f" for c in t) for t in _texts_of(d)
+    ),
+    "carriage return in text": lambda d: any("\r" in t for t in _texts_of(d)),
+    "subject with attributes": lambda d: d.subject is not None and len(d.subject.attributes) > 1,
+    "full TISI address": lambda d: (
+        d.holder.postal_address is not None
+        and d.holder.postal_address.city_sub_division_id is not None
+        and d.holder.postal_address.city_id is not None
+        and d.holder.postal_address.country_sub_division_id is not None
+    ),
+}
+
+
+@pytest.mark.parametrize("corner", sorted(CORNERS))
+def test_documents_reach_every_corner_of_the_model(corner: str) -> None:
+    # Generation only: shrinking the example found would cost far more than finding it.
+    quick = settings(max_examples=3000, database=None, phases=(Phase.generate,))
+    find(documents(), CORNERS[corner], settings=quick)
