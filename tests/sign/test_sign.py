@@ -712,3 +712,34 @@ def test_extension_levels_are_refused_until_implemented(
     with pytest.raises(PolicyError, match="not yet supported"):
         extend_file(src, tmp_path / "out.xml", level=level)
     assert not (tmp_path / "out.xml").exists()
+
+
+def test_ed25519_has_no_separate_digest_to_sign(ed_signer: Signer) -> None:
+    prepared = prepare(PLAIN_XML, ed_signer)
+    with pytest.raises(PolicyError, match="whole message"):
+        prepared.digest_to_sign()
+
+
+def test_an_ecdsa_value_in_der_form_is_refused_with_a_hint(ec_signer: Signer) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    prepared = prepare(PLAIN_XML, ec_signer)
+    private = ec_signer.key._key  # type: ignore[attr-defined]
+    der = private.sign(prepared.data_to_sign, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(SigningError, match=r"r\|\|s"):
+        complete(prepared, der)
+
+
+def test_one_signer_signs_from_many_threads(rsa_signer: Signer, ec_signer: Signer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(i: int) -> tuple[Signer, bytes]:
+        signer = rsa_signer if i % 2 else ec_signer
+        doc = PLAIN_XML.replace(b"test", f"test {i}".encode())
+        return signer, sign(doc, signer, c14n=(C14N.EXC, C14N.C14N, C14N.C14N11)[i % 3])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(96)))
+    for signer, signed in results:
+        _check_value(signed, signer)
+    assert len({s for _, s in results}) == 96
