@@ -185,8 +185,8 @@ class PathValidator:
     ) -> ChainResult:
         """Validate ``signer`` at ``at``; ``others`` only help build the path."""
         key = (
-            hashlib.sha256(signer_der).digest(),
-            tuple(hashlib.sha256(d).digest() for _, d in others),
+            signer_der,
+            tuple(d for _, d in others),
             self._trust.key,
             mode,
             data.key() if mode is not Revocation.NONE else "",

@@ -94,6 +94,8 @@ _TITLES: dict[str, tuple[str, str]] = {
     "schema": ("EDOC schema and business rules", "โครงสร้าง (schema) และกฎทางธุรกิจของ EDOC"),
 }
 
+_PASSED = {name: Check(name, en, th, True) for name, (en, th) in _TITLES.items()}
+
 _TOTAL_FAILED_SUBS = frozenset(
     {
         SubIndication.FORMAT_FAILURE,
@@ -130,6 +132,10 @@ class _Checks:
         self.items: list[Check] = []
 
     def ok(self, name: str, en: str = "", th: str = "") -> None:
+        if not en and not th:
+            # Checks are immutable, so a plain pass is one shared object per check name.
+            self.items.append(_PASSED[name])
+            return
         t_en, t_th = _TITLES[name]
         self.items.append(Check(name, t_en, t_th, True, en, th))
 
@@ -180,6 +186,7 @@ class Verifier:
         )
         self._revocation: RevocationSource = revocation_source or OfflineRevocation(supplied)
         self._paths = PathValidator(trust)
+        self._policy_dict = policy.to_dict()
 
     # ----------------------------------------------------------------------------------------
 
@@ -226,7 +233,7 @@ class Verifier:
                 signatures=tuple(sigs),
                 checks=tuple(doc_checks.items),
                 validation_time=when,
-                policy=self.policy.to_dict(),
+                policy=self._policy_dict,
                 schema_report=schema,
                 source=name,
             )
