@@ -720,11 +720,12 @@ def test_ed25519_has_no_separate_digest_to_sign(ed_signer: Signer) -> None:
         prepared.digest_to_sign()
 
 
-def test_an_ecdsa_value_in_der_form_is_refused_with_a_hint(ec_signer: Signer) -> None:
+def test_an_ecdsa_value_in_der_form_is_refused_with_a_hint(ec_signer: Signer, pki: TestPKI) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     prepared = prepare(PLAIN_XML, ec_signer)
-    private = ec_signer.key._key  # type: ignore[attr-defined]
+    private = pki.signer_ec.key
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
     der = private.sign(prepared.data_to_sign, ec.ECDSA(hashes.SHA256()))
     with pytest.raises(SigningError, match=r"r\|\|s"):
         complete(prepared, der)
