@@ -80,7 +80,7 @@ def _big_document(path: Path, sizes: list[int]) -> int:
                 f"    <ec:FileName>big-{n}.bin</ec:FileName>\n"
                 "    <ec:MimeCode>application/octet-stream</ec:MimeCode>\n".encode()
             )
-            body = tempfile.TemporaryFile()
+            body = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after copying
             left = size
             while left > 0:
                 chunk = block[: min(left, len(block))]

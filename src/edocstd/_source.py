@@ -28,7 +28,7 @@ class SourceTooLarge(Exception):
 def describe(source: object) -> str:
     """A short name for a source, for messages and reports."""
     if isinstance(source, os.PathLike):
-        return os.fspath(source)
+        return str(os.fspath(source))
     name = getattr(source, "name", None)
     if isinstance(name, str):
         return name

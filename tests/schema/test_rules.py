@@ -533,7 +533,9 @@ CASES: list[tuple[str, str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
         (
             (
                 "    </ec:Person>\n",
-                '    </ec:Person>\n    <ec:Organization><ec:ID schemeID="TXID">0105555123450</ec:ID><ec:Name languageID="th">บริษัท</ec:Name></ec:Organization>\n',
+                "    </ec:Person>\n    <ec:Organization>"
+                '<ec:ID schemeID="TXID">0105555123450</ec:ID>'
+                '<ec:Name languageID="th">บริษัท</ec:Name></ec:Organization>\n',
             ),
         ),
         ("EDOC-S000",),

@@ -26,6 +26,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -56,18 +57,38 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
-_PARSER_OPTIONS: dict[str, bool] = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "dtd_validation": False,
-    "huge_tree": True,
-    "remove_pis": False,
-    "remove_comments": False,
-    "remove_blank_text": False,
-    "strip_cdata": True,
-    "collect_ids": False,
-}
+
+def _new_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        remove_pis=False,
+        remove_comments=False,
+        remove_blank_text=False,
+        strip_cdata=True,
+        collect_ids=False,
+    )
+
+
+def _new_pull_parser() -> etree.XMLPullParser:
+    # The same options as _new_parser, for the streaming path.
+    return etree.XMLPullParser(
+        events=("start", "end", "pi"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        remove_pis=False,
+        remove_comments=False,
+        remove_blank_text=False,
+        strip_cdata=True,
+        collect_ids=False,
+    )
+
 
 _WS = b" \t\r\n"
 
@@ -195,7 +216,7 @@ def read(
         if close is not None:
             close()
     info = tree.docinfo
-    if info.doctype or info.internalDTD is not None:  # pragma: no cover - prolog scan catches it
+    if getattr(info, "doctype", "") or info.internalDTD is not None:  # pragma: no cover
         raise _dtd_refused()
     if info.xml_version not in (None, "1.0"):
         raise XMLInputError(
@@ -232,7 +253,7 @@ def _one_shot_parser() -> etree.XMLParser:
     # A parser can be reused, though not concurrently: one per thread saves building it per call.
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(**_PARSER_OPTIONS)
+        parser = _local.parser = _new_parser()
     return parser
 
 
@@ -249,7 +270,10 @@ def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
     if _deeper_than(limits.max_depth)(tree):
         raise _too_deep(limits, _first_too_deep(root, limits.max_depth))
     # The shortest element, <a/>, takes four bytes: fewer bytes cannot hold too many elements.
-    if len(data) > 4 * limits.max_elements and int(_COUNT_ELEMENTS(tree)) > limits.max_elements:
+    if (
+        len(data) > 4 * limits.max_elements
+        and cast(float, _COUNT_ELEMENTS(tree)) > limits.max_elements
+    ):
         raise _too_many(limits, None)
     # A processing instruction starts with "<?" in the bytes (in a byte-oriented encoding); if
     # none follows the XML declaration, there is none to look for in the tree.
@@ -257,13 +281,11 @@ def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
     if data.startswith(b"<?xml", start):
         start += 5
     encoding = (tree.docinfo.encoding or "").upper()
-    if encoding not in _ASCII_COMPATIBLE or data.find(b"<?", start) >= 0:
-        if _ANY_PI(tree):
-            pis = tree.xpath("//processing-instruction()")
-            line = pis[0].sourceline if isinstance(pis, list) and pis else None
-            raise _pi_refused(line if isinstance(line, int) else None)
+    if (encoding not in _ASCII_COMPATIBLE or data.find(b"<?", start) >= 0) and _ANY_PI(tree):
+        pis = cast(list[etree._Element], tree.xpath("//processing-instruction()"))
+        raise _pi_refused(_line(pis[0]) if pis else None)
     if len(data) // 4 * 3 > limits.max_binary_decoded:
-        for node in _BINARY_OBJECTS(tree):
+        for node in cast(list[etree._Element], _BINARY_OBJECTS(tree)):
             _check_binary(node, limits)
     return tree
 
@@ -277,7 +299,7 @@ def _first_too_deep(root: etree._Element, depth: int) -> int | None:
 
 
 def _parse_stream(chunks: Iterator[bytes], limits: Limits) -> etree._ElementTree:
-    parser = etree.XMLPullParser(events=("start", "end", "pi"), **_PARSER_OPTIONS)
+    parser = _new_pull_parser()
     scanner = _PrologScanner()
     depth = 0
     elements = 0
@@ -293,30 +315,36 @@ def _parse_stream(chunks: Iterator[bytes], limits: Limits) -> etree._ElementTree
             parser.feed(chunk)
         except etree.XMLSyntaxError as exc:
             raise _syntax(exc, limits) from None
-        for event, node in parser.read_events():
+        for event, item in parser.read_events():
+            node = cast(etree._Element, item)
             if event == "start":
                 depth += 1
                 elements += 1
                 if depth > limits.max_depth:
-                    raise _too_deep(limits, node.sourceline)
+                    raise _too_deep(limits, _line(node))
                 if elements > limits.max_elements:
-                    raise _too_many(limits, node.sourceline)
+                    raise _too_many(limits, _line(node))
             elif event == "end":
                 depth -= 1
                 if node.tag == binary_tag:
                     _check_binary(node, limits)
             else:
-                raise _pi_refused(node.sourceline)
+                raise _pi_refused(_line(node))
     if not seen_any:
         raise XMLInputError("the input is empty", "ข้อมูลนำเข้าว่างเปล่า")
     try:
         root = parser.close()
     except etree.XMLSyntaxError as exc:
         raise _syntax(exc, limits) from None
-    for event, node in parser.read_events():
+    for event, item in parser.read_events():
         if event == "pi":
-            raise _pi_refused(node.sourceline)
+            raise _pi_refused(_line(cast(etree._Element, item)))
     return root.getroottree()
+
+
+def _line(node: etree._Element) -> int | None:
+    line = node.sourceline
+    return line if isinstance(line, int) else None
 
 
 _BINARY_TAG = f"{{{EC}}}BinaryObject"

@@ -652,26 +652,28 @@ def _check_dates(out: _Out, found: _Found) -> None:
     start, end, issue = parsed.get("start"), parsed.get("end"), parsed.get("issue")
     if end_el is None or end is None or end.key is None:
         return
-    if start_el is not None and start is not None and start.key is not None:
-        if not end.key > start.key:
-            out.add(
-                "EDOC-R006",
-                end_el,
-                f"วันสิ้นสุดอายุ {_show(end_el.text or '')} ต้องอยู่หลังวันเริ่มมีผล "
-                f"{_show(start_el.text or '')}",
-                f"EndDateTime {_show(end_el.text or '')} must be later than StartDateTime "
-                f"{_show(start_el.text or '')}",
-            )
-    if issue_el is not None and issue is not None and issue.key is not None:
-        if issue.key > end.key:
-            out.add(
-                "EDOC-R007",
-                issue_el,
-                f"วันออกเอกสาร {_show(issue_el.text or '')} อยู่หลังวันสิ้นสุดอายุ "
-                f"{_show(end_el.text or '')}: เอกสารต้องไม่ออกหลังจากหมดอายุแล้ว",
-                f"IssueDateTime {_show(issue_el.text or '')} is later than EndDateTime "
-                f"{_show(end_el.text or '')}: a document cannot be issued after it expires",
-            )
+    if (
+        start_el is not None
+        and start is not None
+        and start.key is not None
+        and end.key <= start.key
+    ):
+        out.add(
+            "EDOC-R006",
+            end_el,
+            f"วันสิ้นสุดอายุ {_show(end_el.text or '')} ต้องอยู่หลังวันเริ่มมีผล {_show(start_el.text or '')}",
+            f"EndDateTime {_show(end_el.text or '')} must be later than StartDateTime "
+            f"{_show(start_el.text or '')}",
+        )
+    if issue_el is not None and issue is not None and issue.key is not None and issue.key > end.key:
+        out.add(
+            "EDOC-R007",
+            issue_el,
+            f"วันออกเอกสาร {_show(issue_el.text or '')} อยู่หลังวันสิ้นสุดอายุ "
+            f"{_show(end_el.text or '')}: เอกสารต้องไม่ออกหลังจากหมดอายุแล้ว",
+            f"IssueDateTime {_show(issue_el.text or '')} is later than EndDateTime "
+            f"{_show(end_el.text or '')}: a document cannot be issued after it expires",
+        )
 
 
 def _check_purpose(out: _Out, found: _Found) -> None:
@@ -693,8 +695,8 @@ def _check_purpose(out: _Out, found: _Found) -> None:
     if expected is None:
         return  # not a Purpose code: EDOC-S000
     matched = False
-    for ref in found.refs:
-        rel_el = _first(ref, "RelationshipCode")
+    for ref_kids in found.refs:
+        rel_el = _first(ref_kids, "RelationshipCode")
         rel = None if rel_el is None else (rel_el.text or "").strip(_XML_WS)
         if rel == expected:
             matched = True
@@ -768,7 +770,7 @@ def _check_address(out: _Out, addr: _Kids) -> None:
 
 
 def _canonical_padding(quantum: bytes) -> bool:
-    """XSD's base64 grammar: the bits that padding discards must be zero (``Zg==``, not ``Zh==``)."""
+    """XSD's base64 grammar: the bits that padding drops must be zero (``Zg==``, not ``Zh==``)."""
     if quantum.endswith(b"=="):
         return quantum[1:2] in (b"A", b"Q", b"g", b"w")
     return quantum[2:3] in tuple(bytes([c]) for c in b"AEIMQUYcgkosw048")
@@ -848,9 +850,8 @@ def _check_attachments(out: _Out, attachments: list[_Kids]) -> None:
 
 def _text_problem(value: str) -> tuple[str, str] | None:
     """Why ``value`` breaks EDOC-R013 (Thai, English), or None when it is fine."""
-    if value.isascii():
-        if "\x7f" not in value:
-            return None
+    if value.isascii() and "\x7f" not in value:
+        return None
     m = _CONTROL.search(value)
     if m is not None:
         cp = f"U+{ord(m.group()):04X}"
@@ -915,10 +916,11 @@ def _check_text(out: _Out, root: etree._Element, raw: bytes | None) -> None:
                 if why:
                     out.add("EDOC-R013", node, why[0], why[1])
             for name, value in node.attrib.items():
-                why = _text_problem(value)
+                why = _text_problem(str(value))
                 if why:
-                    local = etree.QName(name).localname if name.startswith("{") else name
-                    out.add("EDOC-R013", node, why[0], why[1], attribute=local)
+                    out.add(
+                        "EDOC-R013", node, why[0], why[1], attribute=etree.QName(name).localname
+                    )
         tail = node.tail
         if tail and node is not root:
             why = _text_problem(tail)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from typing import cast
 
 from lxml import etree
 
@@ -144,7 +146,7 @@ def _schema_problems(tree: etree._ElementTree) -> list[Problem]:
     with _lock:
         if schema.validate(tree):
             return []
-        entries = list(schema.error_log)
+        entries: list[etree._LogEntry] = [*cast(Iterable[etree._LogEntry], schema.error_log)]
     return [_schema_problem(tree, e) for e in entries]
 
 
