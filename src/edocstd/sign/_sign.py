@@ -16,7 +16,12 @@ signing produces the same bytes as direct signing, and two signatures in one doc
 share an Id.
 
 Memory: the document is parsed once, its canonical form is streamed into the hash and never held
-whole, and the output is serialised once (straight into the file for :func:`sign_file`).
+whole, and the output is serialised once (straight into the file for :func:`sign_file`). Texts
+of attached files are taken out of the tree after validation and streamed by
+:mod:`edocstd.sign._bigtext`, so libxml2 never makes escaped copies of them.
+
+Parallel signatures are governed by :class:`Cosign` (see :mod:`edocstd.sign._xmldsig` for why
+the choice has to be made when the *first* signature is made).
 """
 
 from __future__ import annotations
