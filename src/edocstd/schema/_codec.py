@@ -63,7 +63,7 @@ from edocstd.model import (
     Subject,
     ValidityPeriod,
 )
-from edocstd.schema._parser import parse
+from edocstd.schema._parser import DEFAULT_LIMITS, Limits, parse
 from edocstd.sign._algorithms import C14N, DigestAlgorithm
 from edocstd.sign._c14n import digest_tree
 
@@ -685,22 +685,23 @@ def _location(el: etree._Element) -> Location:
 # =========================================================================== load / fingerprint
 
 
-def load(source: Source) -> Document:
+def load(source: Source, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read, validate and decode an EDOC 1.0 document.
 
     ``source`` is ``bytes``, XML text as ``str``, an ``os.PathLike`` or a binary file object.
     Raises :class:`~edocstd.DocumentError` (with ``.report``) when the input is refused by the
     hardened reader (``EDOC-X000``) or is not schema- and rule-valid, and
     :class:`~edocstd.InputError` when the source cannot be opened. ``ds:Signature`` elements
-    are ignored: loading does not verify anything.
+    are ignored: loading does not verify anything. ``limits`` are the reader's limits
+    (EDOC-1.0 §1.3 by default).
     """
     from edocstd.schema._validate import refused, validate_tree
 
     try:
-        tree = parse(source)
+        tree = parse(source, limits)
     except XMLInputError as exc:
         raise DocumentError(refused(exc)) from exc
-    report = validate_tree(tree)
+    report = validate_tree(tree, limits)
     if not report.valid:
         raise DocumentError(report)
     return decode(tree)
@@ -715,7 +716,7 @@ def _top_signatures(tree: etree._ElementTree) -> list[etree._Element]:
     ]
 
 
-def fingerprint(source: Source | Document) -> str:
+def fingerprint(source: Source | Document, limits: Limits = DEFAULT_LIMITS) -> str:
     """The document's fingerprint (EDOC-1.0 §5.2), as 64 lower-case hex digits.
 
     It is the SHA-256 of the exclusive C14N 1.0 form (without comments) of the document with
@@ -728,6 +729,6 @@ def fingerprint(source: Source | Document) -> str:
     :class:`~edocstd.XMLInputError` for input the hardened reader refuses and
     :class:`~edocstd.InputError` when the source cannot be opened.
     """
-    tree = parse(dump(source) if isinstance(source, Document) else source)
+    tree = parse(dump(source) if isinstance(source, Document) else source, limits)
     digest = digest_tree(tree, C14N.EXC, DigestAlgorithm.SHA256, exclude=_top_signatures(tree))
     return digest.hex()

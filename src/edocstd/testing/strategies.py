@@ -15,6 +15,8 @@ Use them in your own test suite::
     def test_my_archive_round_trips(doc):
         ...
 
+The module needs ``hypothesis`` (the ``test`` extra: ``pip install edocstd[test]``).
+
 Sizes are kept small (a few members per group, at most two items per list, short texts), so a
 few hundred examples run in seconds. Strategies that take a ``text`` argument accept any
 strategy of valid ``Text`` values, e.g. :func:`texts` with other bounds.
