@@ -272,6 +272,13 @@ def test_load_does_not_depend_on_the_namespace_prefix(declaration: bytes, prefix
     assert dump(load(data)) == sample_xml()
 
 
+def test_collapsing_whitespace_touches_xml_whitespace_only() -> None:
+    uri = "https://verify.diw.example/edoc/\u00a0x"  # NO-BREAK SPACE is content, not whitespace
+    data = dump(dataclasses.replace(sample_document(), verification_uri=uri))
+    data = data.replace(b"<ec:VerificationURI>", b"<ec:VerificationURI>\n ")
+    assert load(data).verification_uri == uri
+
+
 def test_load_reads_24_00_as_the_first_instant_of_the_next_day() -> None:
     data = sample_xml().replace(
         b"2026-11-25T09:30:00+07:00</ec:IssueDateTime>",

@@ -382,8 +382,13 @@ def _text(el: etree._Element) -> str:
     return "".join(cast("Iterator[str]", el.itertext()))
 
 
+_XML_SPACE = re.compile("[ \t\r\n]+")
+
+
 def _collapse(value: str) -> str:
-    return " ".join(value.split())
+    # XML whitespace only: str.split() would also eat NO-BREAK SPACE and other Unicode spaces,
+    # which are content.
+    return _XML_SPACE.sub(" ", value).strip(" ")
 
 
 def _code(el: etree._Element, value: str, enum: Callable[[str], _T]) -> _T:
@@ -466,14 +471,11 @@ def _date(el: etree._Element) -> date:
         raise _out_of_range(el, value) from None
 
 
-_WHITESPACE = re.compile(r"\s")
-
-
 def _base64(el: etree._Element) -> bytes:
     text = _text(el)
     # Most base64 is one line; copying a tens-of-megabytes string only to drop nothing is waste.
-    if _WHITESPACE.search(text) is not None:
-        text = "".join(text.split())
+    if _XML_SPACE.search(text) is not None:
+        text = _XML_SPACE.sub("", text)
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
