@@ -12,7 +12,9 @@ describe a wrong document (tests do that on purpose); :func:`edocstd.validate` o
 Dates and times:
 
 * ``DateTime`` values are aware :class:`datetime.datetime` objects; the UTC offset is written
-  back exactly as it was read (a zero offset is written as ``Z``).
+  back exactly as it was read (a zero offset is written as ``Z``). As everywhere in Python,
+  two aware datetimes are equal when they name the same instant, whatever their offsets, so
+  two documents that differ only in the offset of a date compare equal (their XML does not).
 * ``Date`` values are :class:`datetime.date` objects.
 
 Multilingual groups (EDOC-1.0 §1.1) are tuples of :class:`LangText`, one member per language.
