@@ -360,7 +360,12 @@ def decoded_base64_size(text: str) -> int:
     n = len(text)
     for ch in _XML_WS:
         n -= text.count(ch)
-    tail = text.rstrip(_XML_WS)[-2:]
+    # Find the last two non-blank characters by index: rstrip() would copy a text that can be
+    # tens of megabytes long just to look at its end.
+    end = len(text)
+    while end and text[end - 1] in _XML_WS:
+        end -= 1
+    tail = text[max(0, end - 2) : end]
     return max(0, n // 4 * 3 - tail.count("="))
 
 
