@@ -18,7 +18,9 @@ from edocstd.ltv import (
     TimeStampClient,
     TimeStampError,
     TimeStampPolicy,
+    TsaRevocation,
     UrllibClient,
+    fetch_ocsp,
     parse_timestamp_response,
     validate_timestamp_token,
 )
@@ -232,3 +234,49 @@ def test_signer_certificate_swapped_for_another_is_refused(
     with pytest.raises(TimeStampError) as caught:
         validate_timestamp_token(info.dump(force=True), trust_roots=[env.pki.root.cert], data=DATA)
     assert caught.value.failure is Failure.SIGNER
+
+
+def _tsa_status_data(services: TestServices) -> list[bytes]:
+    status = fetch_ocsp(services.pki.tsa.cert, services.pki.intermediate.cert)
+    return [status.der]
+
+
+def test_tsa_revoked_before_the_token_fails_with_revocation_data() -> None:
+    with TestServices.start() as services:
+        services.revoke(services.pki.tsa.cert, services.pki.now - dt.timedelta(hours=1))
+        token = TimeStampClient(services.tsa.url).stamp(DATA)
+        ocsps = _tsa_status_data(services)
+    with pytest.raises(TimeStampError) as caught:
+        validate_timestamp_token(
+            token, trust_roots=[services.pki.root.cert], data=DATA, ocsps=ocsps
+        )
+    assert caught.value.failure is Failure.CHAIN
+
+
+def test_tsa_revoked_after_the_token_does_not_invalidate_it() -> None:
+    with TestServices.start() as services:
+        token = TimeStampClient(services.tsa.url).stamp(DATA)
+        services.revoke(services.pki.tsa.cert, token.gen_time + dt.timedelta(seconds=30))
+        ocsps = _tsa_status_data(services)
+    result = validate_timestamp_token(
+        token, trust_roots=[services.pki.root.cert], data=DATA, ocsps=ocsps
+    )
+    assert result.token == token
+
+
+def test_required_tsa_revocation_needs_data(env: TestServices, token_der: bytes) -> None:
+    required = TimeStampPolicy(revocation=TsaRevocation.REQUIRED)
+    with pytest.raises(TimeStampError) as caught:
+        validate_timestamp_token(
+            token_der, trust_roots=[env.pki.root.cert], data=DATA, policy=required
+        )
+    assert caught.value.failure is Failure.CHAIN
+    validate_timestamp_token(
+        token_der,
+        trust_roots=[env.pki.root.cert],
+        data=DATA,
+        policy=required,
+        ocsps=_tsa_status_data(env),
+        crls=[env.pki.crl(issuer=env.pki.root)],
+        at=env.pki.now + dt.timedelta(days=3650),  # data issued after genTime stays valid
+    )

@@ -8,6 +8,8 @@
   :class:`FreshnessPolicy`.
 * :class:`HttpFetcherBackend` lets pyhanko-certvalidator fetch through the same transport
   (the verifier's "online" revocation mode).
+* :func:`extend` / :func:`augmenter` raise XAdES signatures to B-T, B-LT and B-LTA, and
+  :func:`validate_timestamps` checks their time-stamps (see :mod:`edocstd.ltv._levels`).
 * All network access goes through an injectable :data:`HttpClient`; the default is
   :class:`UrllibClient`. Unreachable services raise :class:`~edocstd.errors.NetworkError`;
   unusable answers raise :class:`TimeStampError` or :class:`RevocationError`, each with a
@@ -18,12 +20,26 @@ from edocstd.ltv._crl import check_crl, crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, LtvError, RevocationError, TimeStampError
 from edocstd.ltv._fetchers import HttpFetcherBackend
 from edocstd.ltv._http import HttpClient, HttpRequest, HttpResponse, UrllibClient
+from edocstd.ltv._levels import (
+    TimeStampKind,
+    TimeStampResult,
+    ValidationData,
+    add_archive_timestamp,
+    add_signature_timestamp,
+    add_validation_data,
+    augmenter,
+    embedded_validation_data,
+    extend,
+    gather_validation_data,
+    validate_timestamps,
+)
 from edocstd.ltv._ocsp import build_ocsp_request, check_ocsp_response, fetch_ocsp, ocsp_urls
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
 from edocstd.ltv._tsp import (
     TimeStampClient,
     TimeStampPolicy,
     TimeStampToken,
+    TsaRevocation,
     ValidatedTimeStamp,
     build_timestamp_request,
     parse_timestamp_response,
@@ -45,19 +61,31 @@ __all__ = [
     "RevocationStatus",
     "TimeStampClient",
     "TimeStampError",
+    "TimeStampKind",
     "TimeStampPolicy",
+    "TimeStampResult",
     "TimeStampToken",
+    "TsaRevocation",
     "UrllibClient",
     "ValidatedTimeStamp",
+    "ValidationData",
+    "add_archive_timestamp",
+    "add_signature_timestamp",
+    "add_validation_data",
+    "augmenter",
     "build_ocsp_request",
     "build_timestamp_request",
     "check_crl",
     "check_ocsp_response",
     "crl_urls",
+    "embedded_validation_data",
+    "extend",
     "fetch_crl",
     "fetch_ocsp",
+    "gather_validation_data",
     "ocsp_urls",
     "parse_timestamp_response",
     "parse_timestamp_token",
     "validate_timestamp_token",
+    "validate_timestamps",
 ]

@@ -17,7 +17,9 @@ check.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
+import itertools
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,20 +31,24 @@ from pyhanko_certvalidator.errors import (
     InvalidCertificateError,
     PathBuildingError,
     PathValidationError,
-    RevokedError,
     ValidationError,
 )
+from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
 
 from edocstd.errors import CertificateError
 from edocstd.ltv._common import CertLike, as_asn1_certs, run_sync, utc
 from edocstd.ltv._common import verify_signature as _verify_signature
-from edocstd.ltv._errors import Failure, TimeStampError
+from edocstd.ltv._crl import check_crl
+from edocstd.ltv._errors import Failure, LtvError, TimeStampError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, check_url, exchange
+from edocstd.ltv._ocsp import check_ocsp_response
+from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationStatus
 
 __all__ = [
     "TimeStampClient",
     "TimeStampPolicy",
     "TimeStampToken",
+    "TsaRevocation",
     "ValidatedTimeStamp",
     "build_timestamp_request",
     "parse_timestamp_response",
@@ -87,6 +93,19 @@ class TimeStampToken:
         return fn is not None and secrets.compare_digest(fn(data).digest(), self.message_imprint)
 
 
+class TsaRevocation(enum.Enum):
+    """How the revocation status of a TSA's certificate path is required."""
+
+    IF_AVAILABLE = "if-available"
+    """Use the CRLs/OCSP responses given; fail on a revocation dated at or before ``genTime``;
+    a certificate with no usable data is not failed for that alone."""
+    REQUIRED = "required"
+    """Every certificate below the trust anchor (except those with ``id-pkix-ocsp-nocheck``)
+    needs a usable ``good`` answer."""
+    NONE = "none"
+    """Do not look at revocation (the caller checks it some other way)."""
+
+
 @dataclass(frozen=True)
 class TimeStampPolicy:
     """What :func:`validate_timestamp_token` accepts."""
@@ -98,6 +117,12 @@ class TimeStampPolicy:
     strict_eku: bool = True
     """Require RFC 3161 §2.3 to the letter: an extended key usage extension that is critical
     and names ``timeStamping`` only. With ``False``, ``timeStamping`` must still be present."""
+    revocation: TsaRevocation = TsaRevocation.IF_AVAILABLE
+    """Revocation checking of the TSA's path, with the data passed to the validation."""
+    freshness: FreshnessPolicy = field(default_factory=FreshnessPolicy)
+    """Freshness of that data. Data issued after ``genTime`` (within the policy's clock skew)
+    is fresh for the token at any later validation time: it shows the TSA certificate was not
+    revoked when the token was made."""
 
 
 @dataclass(frozen=True)
@@ -322,9 +347,10 @@ def validate_timestamp_token(
     the signed attributes, the ``message-digest`` and ``content-type`` attributes, the
     ESSCertID/ESSCertIDv2 ``signing-certificate`` attribute naming the certificate that
     verified; the TSA certificate's extended key usage; the path from the TSA certificate to
-    one of ``trust_roots`` at time ``at`` (default: now) with pyhanko-certvalidator, using
-    ``crls`` and ``ocsps`` when given (never the network); and that ``genTime`` falls within
-    the TSA certificate's validity.
+    one of ``trust_roots`` at time ``at`` (default: now) with pyhanko-certvalidator; that
+    ``genTime`` falls within the TSA certificate's validity; and the revocation status of
+    that path from ``crls`` and ``ocsps`` (never the network) as ``policy.revocation`` asks,
+    relative to ``genTime``: a revocation at or before ``genTime`` fails the token.
     """
     policy = policy or TimeStampPolicy()
     moment = utc(at)
@@ -356,7 +382,9 @@ def validate_timestamp_token(
     end = tsa_cert["tbs_certificate"]["validity"]["not_after"].native
     if not start <= token.gen_time <= end:
         raise _fail(Failure.FRESHNESS, "genTime is outside the TSA certificate's validity")
-    chain = _validate_path(tsa_cert, candidates, anchors, moment, list(crls), list(ocsps))
+    chain = _validate_path(tsa_cert, candidates, anchors, moment)
+    if policy.revocation is not TsaRevocation.NONE:
+        _check_revocation(chain, token.gen_time, moment, list(crls), list(ocsps), policy)
     return ValidatedTimeStamp(token=token, tsa_certificate=tsa_cert.dump(), chain=chain)
 
 
@@ -490,17 +518,16 @@ def _validate_path(
     candidates: list[asn1_x509.Certificate],
     anchors: list[asn1_x509.Certificate],
     moment: dt.datetime,
-    crls: list[bytes],
-    ocsps: list[bytes],
 ) -> tuple[bytes, ...]:
+    # Path and usage only: revocation of a TSA path is judged relative to genTime (see
+    # _check_revocation), which certvalidator's freshness models cannot express together with
+    # a validation time years later.
     context = ValidationContext(
         trust_roots=anchors,
         other_certs=candidates,
         moment=moment,
         allow_fetching=False,
-        crls=crls or None,
-        ocsps=ocsps or None,
-        revocation_mode="soft-fail",
+        revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
     )
     validator = CertificateValidator(cert, candidates, validation_context=context)
     try:
@@ -509,8 +536,6 @@ def _validate_path(
                 key_usage=set(), extended_key_usage={"time_stamping"}, extended_optional=False
             )
         )
-    except RevokedError as exc:
-        raise _fail(Failure.CHAIN, f"the TSA certificate or its chain is revoked: {exc}") from exc
     except (PathBuildingError, PathValidationError, InvalidCertificateError) as exc:
         raise _fail(Failure.CHAIN, f"the TSA certificate is not trusted: {exc}") from exc
     except ValidationError as exc:
@@ -518,3 +543,46 @@ def _validate_path(
     except Exception as exc:
         raise _fail(Failure.CHAIN, f"TSA path validation failed ({type(exc).__name__})") from exc
     return tuple(c.dump() for c in reversed(list(path)))
+
+
+_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
+
+
+def _check_revocation(
+    chain: tuple[bytes, ...],
+    gen_time: dt.datetime,
+    moment: dt.datetime,
+    crls: list[bytes],
+    ocsps: list[bytes],
+    policy: TimeStampPolicy,
+) -> None:
+    certs = as_asn1_certs(chain)
+    for cert, issuer in itertools.pairwise(certs):
+        if _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]:
+            continue
+        found: list[RevocationStatus] = []
+        for der in ocsps:
+            try:
+                found.append(
+                    check_ocsp_response(
+                        der, cert, issuer, at=moment, poe=gen_time, freshness=policy.freshness
+                    )
+                )
+            except LtvError:
+                continue  # about another certificate, stale, or unusable: not evidence
+        for der in crls:
+            try:
+                found.append(
+                    check_crl(
+                        der, cert, issuer, at=moment, poe=gen_time, freshness=policy.freshness
+                    )
+                )
+            except LtvError:
+                continue
+        name = cert.subject.human_friendly
+        if any(s.revoked_at(gen_time) for s in found):
+            raise _fail(Failure.CHAIN, f"{name} was revoked before the time-stamp was made")
+        if policy.revocation is TsaRevocation.REQUIRED and not any(
+            s.status is CertStatus.GOOD for s in found
+        ):
+            raise _fail(Failure.CHAIN, f"no usable revocation data for {name}")
