@@ -310,6 +310,26 @@ def test_a_valid_year_the_model_cannot_hold_is_a_document_error_not_a_crash() ->
     assert info.value.report.problems[0].location.path.endswith("/ec:Person/ec:BirthDate")
 
 
+VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "schema"
+
+
+@pytest.mark.parametrize("path", sorted(VECTORS.glob("valid-*.edoc.xml")), ids=lambda p: p.name)
+def test_dump_of_load_of_each_valid_vector_is_valid_and_stable(path: Path) -> None:
+    doc = load(path)
+    data = dump(doc)
+    assert validate(data).valid, validate(data).summary()
+    assert load(data) == doc
+    assert dump(load(data)) == data
+
+
+@pytest.mark.parametrize("path", sorted(VECTORS.glob("invalid-*.edoc.xml")), ids=lambda p: p.name)
+def test_load_refuses_each_invalid_vector_with_its_code(path: Path) -> None:
+    expected = "EDOC-" + path.name.split("-")[1]
+    with pytest.raises(DocumentError) as info:
+        load(path)
+    assert expected in info.value.report.codes
+
+
 def test_decode_accepts_a_tree_or_its_root() -> None:
     tree = parse(sample_xml())
     assert decode(tree) == decode(tree.getroot()) == sample_document()
