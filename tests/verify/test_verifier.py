@@ -482,3 +482,20 @@ def test_offline_accepts_a_caller_supplied_ocsp_response() -> None:
     # Without the response, the same validation is indeterminate.
     without = Verifier(trust=trust, crls=[root_crl]).assess(signed, at=at)
     assert without.sub_indication is S.TRY_LATER
+
+
+def test_an_unexpected_error_in_a_check_becomes_a_report(
+    signed_plain: bytes, lenient: Verifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import edocstd.verify._verifier as module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(module, "read_signature", broken)
+    report = lenient.assess(signed_plain)
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        S.FORMAT_FAILURE,
+    )
+    assert "could not be processed" in report.message_en

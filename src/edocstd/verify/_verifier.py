@@ -356,6 +356,42 @@ class Verifier:
         when: dt.datetime,
         keep: bool,
     ) -> _SigOutcome:
+        try:
+            return self._signature_checks(tree, sig, all_sigs, id_index, when, keep)
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            OverflowError,
+            etree.LxmlError,
+        ) as e:
+            # A safety net: hostile input must give a report, never an exception. Reaching it
+            # means a check above missed a malformed value; the outcome is still negative.
+            en = f"the signature could not be processed ({type(e).__name__}: {str(e)[:200]})"
+            th = "ไม่สามารถประมวลผลลายมือชื่อได้ เนื่องจากโครงสร้างหรือค่าที่ไม่ถูกต้อง"
+            t_en, t_th = _TITLES["shape"]
+            return _SigOutcome(
+                SignatureReport(
+                    signature_id=sig.get("Id"),
+                    indication=Indication.TOTAL_FAILED,
+                    sub_indication=SubIndication.FORMAT_FAILURE,
+                    message_en=en,
+                    message_th=th,
+                    checks=(Check("shape", t_en, t_th, False, en, th),),
+                ),
+                None,
+            )
+
+    def _signature_checks(
+        self,
+        tree: etree._ElementTree,
+        sig: etree._Element,
+        all_sigs: Sequence[etree._Element],
+        id_index: dict[str, etree._Element],
+        when: dt.datetime,
+        keep: bool,
+    ) -> _SigOutcome:
         checks = _Checks()
         info: dict[str, Any] = {"signature_id": sig.get("Id")}
         signed_bytes: bytes | None = None
