@@ -499,3 +499,13 @@ def test_an_unexpected_error_in_a_check_becomes_a_report(
         S.FORMAT_FAILURE,
     )
     assert "could not be processed" in report.message_en
+
+
+def test_online_mode_without_reachable_revocation_data_is_try_later(
+    signed_edoc: bytes, trust: TrustStore
+) -> None:
+    # The test PKI's certificates name no OCSP responder or CRL, so nothing can be fetched
+    # (and nothing is contacted); the outcome must not be a pass.
+    report = Verifier(trust=trust, policy=Policy(revocation="online")).assess(signed_edoc)
+    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, S.TRY_LATER)
+    assert "try again later" in report.message_en

@@ -184,7 +184,9 @@ class Verifier:
             crls=tuple(_der_blobs(crls, "X509 CRL")),
             ocsps=tuple(_der_blobs(ocsp_responses, "OCSP RESPONSE")),
         )
-        self._revocation: RevocationSource = revocation_source or OfflineRevocation(supplied)
+        self._revocation: RevocationSource = revocation_source or _default_source(
+            policy.revocation, trust, supplied
+        )
         self._paths = PathValidator(trust)
         self._policy_dict = policy.to_dict()
 
@@ -655,6 +657,21 @@ class Verifier:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def _default_source(
+    mode: Revocation, trust: TrustStore, supplied: RevocationData
+) -> RevocationSource:
+    """Offline data by default; in ``online`` mode, the HTTP fetcher of :mod:`edocstd.ltv`
+    (when installed), which also asks about certificates issued by the trust anchors."""
+    if mode is Revocation.ONLINE:
+        try:
+            from edocstd.ltv._online import OnlineRevocation
+        except ImportError:  # pragma: no cover - the fetcher ships with edocstd
+            pass
+        else:
+            return OnlineRevocation(issuers=list(trust), supplied=supplied)
+    return OfflineRevocation(supplied)
 
 
 def _canonical_document(
