@@ -252,7 +252,7 @@ class ExchangedDocument:
     name: LangGroup
     type_code: DocumentType
     purpose: Purpose
-    issue_date_time: datetime
+    issue_datetime: datetime
     referenced_documents: tuple[ReferencedDocument, ...] = ()
     notes: tuple[Note, ...] = ()
 

@@ -96,10 +96,10 @@ def test_datetime_offsets_are_written_and_read_back_exactly(
     offset: timedelta, written: str
 ) -> None:
     when = datetime(2026, 11, 25, 9, 30, tzinfo=timezone(offset))
-    doc = _replace_header(sample_document(), issue_date_time=when)
+    doc = _replace_header(sample_document(), issue_datetime=when)
     data = dump(doc)
     assert f"<ec:IssueDateTime>2026-11-25T09:30:00{written}</ec:IssueDateTime>".encode() in data
-    back = load(data).header.issue_date_time
+    back = load(data).header.issue_datetime
     assert back.utcoffset() == offset
     assert (back.hour, back.minute) == (9, 30)
 
@@ -110,9 +110,9 @@ def test_datetime_offsets_are_written_and_read_back_exactly(
 )
 def test_fractional_seconds_are_written_without_trailing_zeros(micro: int, written: str) -> None:
     when = datetime(2026, 11, 25, 9, 30, 15, micro, tzinfo=timezone(timedelta(hours=7)))
-    data = dump(_replace_header(sample_document(), issue_date_time=when))
+    data = dump(_replace_header(sample_document(), issue_datetime=when))
     assert f"T09:30:15{written}+07:00<".encode() in data
-    assert load(data).header.issue_date_time == when
+    assert load(data).header.issue_datetime == when
 
 
 def test_text_is_never_altered() -> None:
@@ -140,12 +140,12 @@ def test_dump_refuses_a_character_xml_cannot_carry() -> None:
 def test_dump_refuses_an_offset_that_is_not_whole_minutes() -> None:
     when = datetime(2026, 1, 1, tzinfo=timezone(timedelta(seconds=30)))
     with pytest.raises(InputError, match="whole minutes"):
-        dump(_replace_header(sample_document(), issue_date_time=when))
+        dump(_replace_header(sample_document(), issue_datetime=when))
 
 
 def test_a_naive_datetime_is_written_without_offset_and_reported_as_r005() -> None:
     when = datetime(2026, 11, 25, 9, 30)  # naive on purpose
-    data = dump(_replace_header(sample_document(), issue_date_time=when))
+    data = dump(_replace_header(sample_document(), issue_datetime=when))
     assert b"<ec:IssueDateTime>2026-11-25T09:30:00</ec:IssueDateTime>" in data
     assert validate(data).codes == ("EDOC-R005",)
 
@@ -284,7 +284,7 @@ def test_load_reads_24_00_as_the_first_instant_of_the_next_day() -> None:
         b"2026-11-25T09:30:00+07:00</ec:IssueDateTime>",
         b"2026-11-25T24:00:00+07:00</ec:IssueDateTime>",
     )
-    issued = load(data).header.issue_date_time
+    issued = load(data).header.issue_datetime
     assert issued == datetime(2026, 11, 26, tzinfo=timezone(timedelta(hours=7)))
     assert validate(dump(load(data))).valid
 
@@ -293,7 +293,7 @@ def test_load_keeps_fractions_to_the_microsecond() -> None:
     data = sample_xml().replace(
         b"T09:30:00+07:00</ec:IssueDateTime>", b"T09:30:00.1234567-00:00</ec:IssueDateTime>"
     )
-    issued = load(data).header.issue_date_time
+    issued = load(data).header.issue_datetime
     assert issued == datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=UTC)
 
 
@@ -432,9 +432,9 @@ def test_fingerprint_changes_when_content_changes(doc: Document, what: str) -> N
         changed = dataclasses.replace(doc, verification_uri=uri)
     else:
         # The same instant in another offset is another text, so another fingerprint.
-        issued = doc.header.issue_date_time
+        issued = doc.header.issue_datetime
         seven = timedelta(hours=7)
         other = timezone(timedelta(minutes=1) if issued.utcoffset() == seven else seven)
-        changed = _replace_header(doc, issue_date_time=issued.astimezone(other))
+        changed = _replace_header(doc, issue_datetime=issued.astimezone(other))
     assert dump(changed) != dump(doc)
     assert fingerprint(changed) != fingerprint(doc)

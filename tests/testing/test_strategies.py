@@ -189,7 +189,7 @@ def break_r005(doc: Document, data: st.DataObject) -> bytes:
     where = data.draw(st.sampled_from(["issue", "start", "end"]), label="which date")
     if where == "issue":
         header = dataclasses.replace(
-            doc.header, issue_date_time=doc.header.issue_date_time.replace(tzinfo=None)
+            doc.header, issue_datetime=doc.header.issue_datetime.replace(tzinfo=None)
         )
         return dump(dataclasses.replace(doc, header=header))
     validity = doc.validity
@@ -206,7 +206,7 @@ def break_r006(doc: Document, data: st.DataObject) -> bytes:
     end = start - back  # equal to the start or earlier: not later
     validity = dataclasses.replace(doc.validity, end=end)
     # Keep the issue no later than the end, so only R006 breaks.
-    header = dataclasses.replace(doc.header, issue_date_time=end)
+    header = dataclasses.replace(doc.header, issue_datetime=end)
     return dump(dataclasses.replace(doc, validity=validity, header=header))
 
 
@@ -216,7 +216,7 @@ def break_r007(doc: Document, data: st.DataObject) -> bytes:
         validity = dataclasses.replace(validity, end=validity.start + timedelta(days=1))
     assert validity.end is not None
     later = timedelta(seconds=data.draw(st.integers(1, 10 * 366 * 86400), label="seconds"))
-    header = dataclasses.replace(doc.header, issue_date_time=validity.end + later)
+    header = dataclasses.replace(doc.header, issue_datetime=validity.end + later)
     return dump(dataclasses.replace(doc, validity=validity, header=header))
 
 
@@ -437,8 +437,8 @@ CORNERS: dict[str, Callable[[Document], bool]] = {
         d.header.purpose is Purpose.CANCELLATION and len(d.header.referenced_documents) == 2
     ),
     "no expiry": lambda d: d.validity.end is None,
-    "issued exactly at expiry": lambda d: d.validity.end == d.header.issue_date_time,
-    "UTC offset zero": lambda d: d.header.issue_date_time.utcoffset() == timedelta(0),
+    "issued exactly at expiry": lambda d: d.validity.end == d.header.issue_datetime,
+    "UTC offset zero": lambda d: d.header.issue_datetime.utcoffset() == timedelta(0),
     "negative offset": lambda d: d.validity.start.utcoffset() < timedelta(0),  # type: ignore[operator]
     "microseconds": lambda d: d.validity.start.microsecond != 0,
     "attachment by digest only": lambda d: any(a.content is None for a in d.attachments),

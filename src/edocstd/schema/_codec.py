@@ -208,7 +208,7 @@ def encode(doc: Document) -> etree._Element:
     w.group(hel, "Name", h.name)
     w.add(hel, "TypeCode", h.type_code.value)
     w.add(hel, "PurposeCode", h.purpose.value)
-    w.add(hel, "IssueDateTime", _format_datetime(h.issue_date_time))
+    w.add(hel, "IssueDateTime", _format_datetime(h.issue_datetime))
     for ref in h.referenced_documents:
         rel = w.add(hel, "ReferencedDocument")
         w.add(rel, "GlobalID", str(ref.global_id), _uuid_attrs())
@@ -529,7 +529,7 @@ def _decode_header(el: etree._Element) -> ExchangedDocument:
         name=c.group("Name"),
         type_code=_code(el, c.token("TypeCode"), DocumentType),
         purpose=_code(el, c.token("PurposeCode"), Purpose),
-        issue_date_time=_datetime(c.one("IssueDateTime")),
+        issue_datetime=_datetime(c.one("IssueDateTime")),
         referenced_documents=c.each("ReferencedDocument", _decode_reference),
         notes=c.each("IncludedNote", _decode_note),
     )

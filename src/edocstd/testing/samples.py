@@ -64,7 +64,7 @@ def sample_document() -> Document:
             name=_th_en("ใบอนุญาตประกอบกิจการโรงงาน", "Factory Operating Licence"),
             type_code=DocumentType.LICENCE,
             purpose=Purpose.NEW,
-            issue_date_time=issued,
+            issue_datetime=issued,
             notes=(
                 Note(
                     subject=_th_en("หมายเหตุ", "Note"),

@@ -474,7 +474,7 @@ def _draw_header(draw: st.DrawFn, issue: datetime) -> ExchangedDocument:
         name=draw(lang_groups()),
         type_code=draw(_DOCUMENT_TYPES),
         purpose=purpose,
-        issue_date_time=issue,
+        issue_datetime=issue,
         referenced_documents=refs,
         notes=tuple(draw(_NOTES)),
     )
