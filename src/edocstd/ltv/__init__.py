@@ -10,6 +10,7 @@
   (the verifier's "online" revocation mode).
 * :func:`extend` / :func:`augmenter` raise XAdES signatures to B-T, B-LT and B-LTA, and
   :func:`validate_timestamps` checks their time-stamps (see :mod:`edocstd.ltv._levels`).
+* :class:`OnlineRevocation` is the verifier's ``online`` revocation source.
 * All network access goes through an injectable :data:`HttpClient`; the default is
   :class:`UrllibClient`. Unreachable services raise :class:`~edocstd.errors.NetworkError`;
   unusable answers raise :class:`TimeStampError` or :class:`RevocationError`, each with a
@@ -56,6 +57,7 @@ __all__ = [
     "HttpRequest",
     "HttpResponse",
     "LtvError",
+    "OnlineRevocation",
     "RevocationError",
     "RevocationSource",
     "RevocationStatus",
@@ -89,3 +91,13 @@ __all__ = [
     "validate_timestamp_token",
     "validate_timestamps",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # OnlineRevocation builds on the verifier's RevocationData; loading it lazily keeps
+    # ``import edocstd.ltv`` free of the verifier (and of any import cycle with it).
+    if name == "OnlineRevocation":
+        from edocstd.ltv._online import OnlineRevocation
+
+        return OnlineRevocation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

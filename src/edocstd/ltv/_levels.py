@@ -59,7 +59,6 @@ from edocstd.ltv._tsp import (
 )
 from edocstd.sign._algorithms import C14N, Transform, lookup_c14n, lookup_digest
 from edocstd.sign._c14n import c14n, digest_tree
-from edocstd.sign._sign import augment
 from edocstd.sign._xades import qualifying_properties, unsigned_signature_properties
 
 __all__ = [
@@ -589,6 +588,10 @@ def extend(
     :class:`~edocstd.errors.NetworkError`, :class:`~edocstd.ltv.TimeStampError` or
     :class:`~edocstd.ltv.RevocationError` and returns nothing when any step fails.
     """
+    # Imported here: the signer may import this module to offer sign(level=B_T...), and a
+    # module-level import would make that circular.
+    from edocstd.sign._sign import augment
+
     run = augmenter(level, tsa=tsa, http=http, extra_certs=extra_certs, method=method)
     return augment(source, run, signature_ids=signature_ids)
 
