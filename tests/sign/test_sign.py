@@ -698,20 +698,28 @@ def test_unsigned_properties_need_xades() -> None:
         unsigned_signature_properties(etree.Element(f"{{{DS}}}Signature"))
 
 
-@pytest.mark.parametrize("level", [Level.B_T, Level.B_LT, Level.B_LTA])
-def test_extension_levels_are_refused_until_implemented(
-    rsa_signer: Signer, tmp_path: Path, level: Level
+def test_extend_file_raises_a_signature_to_b_t_and_refuses_other_levels(
+    tmp_path: Path,
 ) -> None:
-    from edocstd.sign._sign import extend, extend_file
+    from edocstd.sign._sign import extend_file
+    from edocstd.testing.services import TestServices
 
-    signed = sign(PLAIN_XML, rsa_signer)
-    with pytest.raises(PolicyError, match="not yet supported"):
-        extend(signed, level=level)
     src = tmp_path / "in.xml"
-    src.write_bytes(signed)
-    with pytest.raises(PolicyError, match="not yet supported"):
-        extend_file(src, tmp_path / "out.xml", level=level)
-    assert not (tmp_path / "out.xml").exists()
+    out = tmp_path / "out.xml"
+    with TestServices.start() as env:
+        signer = Signer.from_pem(
+            env.pki.signer.key_pem, env.pki.signer.cert_pem, env.pki.chain_pem()
+        )
+        src.write_bytes(sign(PLAIN_XML, signer))
+        for level in (Level.B_B, Level.XMLDSIG):
+            with pytest.raises(PolicyError, match="B-T, B-LT or B-LTA"):
+                extend_file(src, out, level=level, tsa=env.tsa.url)
+        with pytest.raises(PolicyError, match="time-stamping authority"):
+            extend_file(src, out, level=Level.B_T, tsa=None)
+        assert not out.exists()
+        extend_file(src, out, level=Level.B_T, tsa=env.tsa.url)
+    stamp = _root(out.read_bytes())[-1].find(f".//{{{XADES}}}SignatureTimeStamp")
+    assert stamp is not None
 
 
 def test_ed25519_has_no_separate_digest_to_sign(ed_signer: Signer) -> None:

@@ -37,7 +37,7 @@ import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from cryptography import x509
 from lxml import etree
@@ -67,6 +67,9 @@ from edocstd.sign._xmldsig import (
     top_level_signatures,
 )
 
+if TYPE_CHECKING:
+    from edocstd.ltv import HttpClient, TimeStampClient
+
 __all__ = [
     "Augmenter",
     "Commitment",
@@ -77,7 +80,6 @@ __all__ = [
     "augment",
     "augment_file",
     "complete",
-    "extend",
     "extend_file",
     "external_signer",
     "prepare",
@@ -661,31 +663,35 @@ def augment_file(
     _replace_file(_as_path(out_path), lambda fh: write_tree(tree, fh))
 
 
-def _extension_not_supported(level: Level) -> PolicyError:
-    return PolicyError(
-        f"extending signatures to {Level.parse(level).value} is not yet supported / "
-        f"ยังไม่รองรับการขยายระดับลายมือชื่อเป็น {Level.parse(level).value}"
-    )
-
-
-def extend(source: Source, *, level: Level, tsa: str | None = None) -> bytes:
-    """Extend the signatures of ``source`` to ``level`` (B-T, B-LT, B-LTA).
-
-    Not implemented yet: always raises :class:`~edocstd.PolicyError`. The extension levels
-    plug in through :func:`augment`.
-    """
-    raise _extension_not_supported(level)
-
-
 def extend_file(
     in_path: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
     *,
     level: Level,
-    tsa: str | None = None,
+    tsa: str | TimeStampClient | None,
+    http: HttpClient | None = None,
+    extra_certs: Sequence[x509.Certificate] = (),
+    signature_ids: Sequence[str] | None = None,
 ) -> None:
-    """:func:`extend` from file to file; not implemented yet (raises a PolicyError).
+    """Raise the signatures of ``in_path`` to ``level`` and write ``out_path`` atomically.
 
-    Nothing is written.
+    File-to-file form of :func:`edocstd.ltv.extend` (which holds the B-T, B-LT and B-LTA logic),
+    for the command line. ``tsa`` is the time-stamping authority's URL or a client;
+    ``extra_certs`` should hold at least the trust anchor of each chain (for B-LT and B-LTA).
+    Nothing is written when any step fails.
     """
-    raise _extension_not_supported(level)
+    from edocstd.ltv import TimeStampClient, augmenter
+
+    if level not in (Level.B_T, Level.B_LT, Level.B_LTA):
+        raise PolicyError(
+            f"extend raises signatures to B-T, B-LT or B-LTA, not {level.value} / "
+            f"ขยายระดับลายมือชื่อได้เป็น B-T, B-LT หรือ B-LTA เท่านั้น ไม่ใช่ {level.value}"
+        )
+    if tsa is None:
+        raise PolicyError(
+            "extending a signature needs a time-stamping authority (tsa) / "
+            "การขยายระดับลายมือชื่อต้องระบุหน่วยงานประทับรับรองเวลา (TSA)"
+        )
+    client = TimeStampClient(tsa, http=http) if isinstance(tsa, str) else tsa
+    run = augmenter(level, tsa=client, http=http, extra_certs=extra_certs)
+    augment_file(in_path, out_path, run, signature_ids=signature_ids)
