@@ -438,3 +438,29 @@ def test_fingerprint_changes_when_content_changes(doc: Document, what: str) -> N
         changed = _replace_header(doc, issue_datetime=issued.astimezone(other))
     assert dump(changed) != dump(doc)
     assert fingerprint(changed) != fingerprint(doc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents(), st.data())
+def test_decode_of_a_broken_tree_gives_a_document_or_a_document_error(
+    doc: Document, data: st.DataObject
+) -> None:
+    # decode() is meant for valid trees, but a caller that skipped validation must still get a
+    # typed outcome, never an arbitrary exception.
+    tree = parse(dump(doc))
+    elements = list(tree.getroot().iter(etree.Element))[1:]
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        el = data.draw(st.sampled_from(elements), label="element")
+        how = data.draw(st.sampled_from(["remove", "text", "attribute"]), label="how")
+        if how == "remove" and el.getparent() is not None:
+            el.getparent().remove(el)  # type: ignore[union-attr]
+            elements = list(tree.getroot().iter(etree.Element))[1:] or elements
+        elif how == "text" and not len(el):
+            el.text = data.draw(st.sampled_from(["", "x", "-1", "99999-99-99", "Z", "+99:99"]))
+        else:
+            for key in list(el.attrib):
+                el.set(key, data.draw(st.sampled_from(["", "x", "NIDN", "TXID"]), label="value"))
+    try:
+        decode(tree)
+    except DocumentError as exc:
+        assert exc.report.codes == ("EDOC-S000",)
