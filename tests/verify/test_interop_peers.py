@@ -322,3 +322,25 @@ def test_signxml_xades_with_exclusive_c14n_is_not_interoperable(
         Indication.TOTAL_FAILED,
         SubIndication.HASH_FAILURE,
     )
+
+
+@needs_xmlsec1
+@pytest.mark.parametrize("method", [C14N.C14N, C14N.C14N11, C14N.EXC], ids=lambda m: m.name)
+def test_xades_under_a_root_with_xml_lang_verifies(
+    method: C14N, pki: TestPKI, pki_dir: Path, tmp_path: Path, trust: TrustStore
+) -> None:
+    # Inclusive canonicalization carries the root's xml:lang into SignedInfo and
+    # SignedProperties (Canonical XML §2.4); xmlsec1 does so, and so must the verifier.
+    content = PLAIN_XML.replace(b"<inv:Invoice ", b'<inv:Invoice xml:lang="th" ', 1)
+    tpl = _template(
+        content,
+        algorithm=SignatureAlgorithm.RSA_SHA256,
+        c14n=method,
+        transform_c14n=method,
+        digest=DigestAlgorithm.SHA256,
+        xades=pki.signer,
+    )
+    signed = _xmlsec1_sign(tpl, "rsa", pki_dir, tmp_path)
+    v = Verifier(trust=trust, policy=Policy(revocation="none", require_schema=False))
+    report = v.assess(signed)
+    assert report.passed, report.summary_en()
