@@ -56,6 +56,7 @@ def test_policy_accepts_strings_and_enums_alike() -> None:
     assert Policy(min_level=Level.B_T).min_level is Level.B_T
     assert Policy(min_level=None).min_level is None
     assert Policy(min_level="XMLDSig").min_level is None
+    assert Policy(min_level="none").min_level is None
 
 
 @pytest.mark.parametrize(

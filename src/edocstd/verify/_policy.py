@@ -44,8 +44,9 @@ class Policy:
     ``revocation``: ``"none"`` | ``"offline"`` (default) | ``"online"``, or a :class:`Revocation`.
     ``require_schema``: an EDOC document must also be schema- and rule-valid.
     ``allow_legacy``: accept SHA-1 and MD5 based methods, which are then flagged in the report.
-    ``min_level``: the lowest acceptable signature level (``"B-B"`` default); ``None`` also
-    accepts plain XMLDSig enveloped signatures, reported as "XMLDSig, not AdES".
+    ``min_level``: the lowest acceptable signature level (``"B-B"`` default); ``None`` (or
+    ``"none"``, as the CLI spells it) also accepts plain XMLDSig enveloped signatures, reported
+    as "XMLDSig, not AdES".
 
     Values are validated at construction; a bad one raises :class:`~edocstd.PolicyError`.
     """
@@ -67,7 +68,9 @@ class Policy:
         if not isinstance(allow_legacy, bool):
             raise PolicyError("allow_legacy must be True or False")
         level: Level | None
-        if min_level is None:
+        if min_level is None or (
+            isinstance(min_level, str) and min_level.strip().lower() == "none"
+        ):
             level = None
         else:
             if not isinstance(min_level, str | Level):
