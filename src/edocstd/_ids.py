@@ -35,5 +35,5 @@ def is_valid_thai_id(value: str) -> bool:
         return False
     codes = value.encode("ascii")
     # Each digit's code is 48 more than its value: take the 48s out once.
-    total = sum(map(operator.mul, codes[:12], _WEIGHTS)) - _ZERO_TOTAL
+    total: int = sum(map(operator.mul, codes[:12], _WEIGHTS)) - _ZERO_TOTAL
     return (11 - total % 11) % 10 == codes[12] - 48

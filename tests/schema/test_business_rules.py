@@ -611,6 +611,26 @@ def test_messages_name_the_bad_value_in_thai_and_english() -> None:
     assert "check digit" in problem.message_en
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("1103702071811", "11037<!-- c -->02071811"),
+        ("0105555123450", "0105555<!-- c -->123450"),
+        ("2026-11-25T09:30:00+07:00", "2026-11-25T09:30:00<!-- c -->+07:00"),
+        ("https://verify", "https:<!-- c -->//verify"),
+        ("DIW.FAC-01", "DIW.<!-- c -->FAC-01"),
+        ("<ec:CityID>5001", "<ec:CityID>50<!-- c -->01"),
+        (
+            "cb9245c3-0bc4-4fc2-85bb-4e3cd835f538</ec:GlobalID>",
+            "cb9245c3-0bc4-<!--c-->4fc2-85bb-4e3cd835f538</ec:GlobalID>",
+        ),
+    ],
+)
+def test_a_comment_inside_a_value_carries_no_meaning(old: str, new: str) -> None:
+    base = ORG if old == "0105555123450" else FULL
+    assert validate(edit(base, (old, new))).valid
+
+
 def test_rules_still_run_on_a_schema_invalid_document() -> None:
     text = edit(
         FULL,

@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -259,31 +259,12 @@ class _Out:
 # --------------------------------------------------------------------------- helpers
 
 
-def _child(parent: etree._Element | None, local: str) -> etree._Element | None:
-    if parent is None:
-        return None
-    for c in parent.iterchildren(_q(local)):
-        return c
-    return None
-
-
-def _children(parent: etree._Element | None, local: str) -> Iterator[etree._Element]:
-    if parent is None:
-        return iter(())
-    return parent.iterchildren(_q(local))
-
-
-def _text(el: etree._Element | None) -> str | None:
-    if el is None:
-        return None
-    t = el.text
-    return t if t is not None else ""
-
-
-def _token(el: etree._Element | None) -> str | None:
-    """The whitespace-collapsed value, for xs:token-like types (codes, dates)."""
-    t = _text(el)
-    return None if t is None else t.strip(_XML_WS)
+def _value(el: etree._Element) -> str:
+    """The text value of a simple element. Comments inside a value carry no meaning (§2), so
+    the text around them is joined; the usual element has no child and costs one lookup."""
+    if len(el):
+        return "".join(str(t) for t in el.itertext())
+    return el.text or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,8 +288,8 @@ def _dates_plainly_fine(
     """A shortcut for EDOC-R005/R006/R007 on the common case; False means "look closely"."""
     if issue is None or start is None:
         return False
-    i, s = issue.text or "", start.text or ""
-    e = None if end is None else (end.text or "")
+    i, s = _value(issue), _value(start)
+    e = None if end is None else _value(end)
     values = (i, s) if e is None else (i, s, e)
     if not all(_PLAIN_DATETIME.fullmatch(v) for v in values):
         return False
@@ -531,7 +512,7 @@ def _check_document_ids(out: _Out, found: _Found) -> None:
     refs = [_first(r, "GlobalID") for r in found.refs]
     ids.extend(r for r in refs if r is not None)
     for el in ids:
-        value = el.text or ""
+        value = _value(el)
         if value and not _UUID.fullmatch(value):
             out.add(
                 "EDOC-R014",
@@ -541,18 +522,18 @@ def _check_document_ids(out: _Out, found: _Found) -> None:
                 f"GlobalID {_show(value)} is not a lower-case, hyphenated RFC 4122 UUID "
                 "(for example 0f8e2a4c-6b1d-4e3a-9c5f-2d7b8a1e0c93)",
             )
-    own = _ascii_lower((own_el.text or "") if own_el is not None else "")
+    own = _ascii_lower(_value(own_el) if own_el is not None else "")
     if not own:
         return
     for ref in refs:
-        if ref is not None and _ascii_lower(ref.text or "") == own:
+        if ref is not None and _ascii_lower(_value(ref)) == own:
             out.add(
                 "EDOC-R009",
                 ref,
-                f"เอกสารอ้างอิงถึงตัวเอง: GlobalID ของเอกสารอ้างอิง {_show(ref.text or '')} "
+                f"เอกสารอ้างอิงถึงตัวเอง: GlobalID ของเอกสารอ้างอิง {_show(_value(ref))} "
                 "ตรงกับ GlobalID ของเอกสารนี้",
                 f"the document references itself: the referenced GlobalID "
-                f"{_show(ref.text or '')} is the document's own GlobalID",
+                f"{_show(_value(ref))} is the document's own GlobalID",
             )
 
 
@@ -565,7 +546,7 @@ def _ascii_lower(value: str) -> str:
 
 
 def _check_thai_id(out: _Out, el: etree._Element, code: str, kind_th: str, kind_en: str) -> None:
-    value = _text(el) or ""
+    value = _value(el)
     if not value or is_valid_thai_id(value):
         return
     if len(value) != 13 or not value.isascii() or not value.isdigit():
@@ -592,7 +573,7 @@ def _check_issuer_id(out: _Out, el: etree._Element | None) -> None:
     if scheme == "TXID":
         _check_thai_id(out, el, "EDOC-R016", "เลขประจำตัวผู้เสียภาษีของผู้ออกเอกสาร", "The issuer's TXID")
     elif scheme == "GOV":
-        value = el.text or ""
+        value = _value(el)
         if value and not _GOV.fullmatch(value):
             out.add(
                 "EDOC-R016",
@@ -662,7 +643,7 @@ def _check_dates(out: _Out, found: _Found) -> None:
     for key, el in (("issue", issue_el), ("start", start_el), ("end", end_el)):
         if el is None:
             continue
-        value = el.text or ""
+        value = _value(el)
         instant = _parse_datetime(value)
         parsed[key] = instant
         if instant is not None and not instant.has_offset:
@@ -686,18 +667,18 @@ def _check_dates(out: _Out, found: _Found) -> None:
         out.add(
             "EDOC-R006",
             end_el,
-            f"วันสิ้นสุดอายุ {_show(end_el.text or '')} ต้องอยู่หลังวันเริ่มมีผล {_show(start_el.text or '')}",
-            f"EndDateTime {_show(end_el.text or '')} must be later than StartDateTime "
-            f"{_show(start_el.text or '')}",
+            f"วันสิ้นสุดอายุ {_show(_value(end_el))} ต้องอยู่หลังวันเริ่มมีผล {_show(_value(start_el))}",
+            f"EndDateTime {_show(_value(end_el))} must be later than StartDateTime "
+            f"{_show(_value(start_el))}",
         )
     if issue_el is not None and issue is not None and issue.key is not None and issue.key > end.key:
         out.add(
             "EDOC-R007",
             issue_el,
-            f"วันออกเอกสาร {_show(issue_el.text or '')} อยู่หลังวันสิ้นสุดอายุ "
-            f"{_show(end_el.text or '')}: เอกสารต้องไม่ออกหลังจากหมดอายุแล้ว",
-            f"IssueDateTime {_show(issue_el.text or '')} is later than EndDateTime "
-            f"{_show(end_el.text or '')}: a document cannot be issued after it expires",
+            f"วันออกเอกสาร {_show(_value(issue_el))} อยู่หลังวันสิ้นสุดอายุ "
+            f"{_show(_value(end_el))}: เอกสารต้องไม่ออกหลังจากหมดอายุแล้ว",
+            f"IssueDateTime {_show(_value(issue_el))} is later than EndDateTime "
+            f"{_show(_value(end_el))}: a document cannot be issued after it expires",
         )
 
 
@@ -705,7 +686,7 @@ def _check_purpose(out: _Out, found: _Found) -> None:
     purpose_el = _first(found.doc, "PurposeCode")
     if purpose_el is None:
         return
-    purpose = (purpose_el.text or "").strip(_XML_WS)
+    purpose = _value(purpose_el).strip(_XML_WS)
     refs = _all(found.doc, "ReferencedDocument")
     if purpose == "NEW":
         for ref in refs:
@@ -722,7 +703,7 @@ def _check_purpose(out: _Out, found: _Found) -> None:
     matched = False
     for ref_kids in found.refs:
         rel_el = _first(ref_kids, "RelationshipCode")
-        rel = None if rel_el is None else (rel_el.text or "").strip(_XML_WS)
+        rel = None if rel_el is None else _value(rel_el).strip(_XML_WS)
         if rel == expected:
             matched = True
         elif rel_el is not None and rel:
@@ -751,8 +732,8 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 def _code(el: etree._Element | None, length: int) -> str | None:
     if el is None:
         return None
-    value = el.text
-    if value is None or len(value) != length or not _DIGITS.fullmatch(value):
+    value = _value(el)
+    if len(value) != length or not _DIGITS.fullmatch(value):
         return None  # not the right form: EDOC-S000
     return value
 
@@ -846,12 +827,12 @@ def _check_attachments(out: _Out, attachments: list[_Kids]) -> None:
             factory = _DIGESTS.get((digest_el.get("algorithm") or "").strip(_XML_WS))
             try:
                 stated = binascii.a2b_base64(
-                    (digest_el.text or "").encode("ascii").translate(None, b" \t\r\n"),
+                    _value(digest_el).encode("ascii").translate(None, b" \t\r\n"),
                     strict_mode=True,
                 )
             except (UnicodeEncodeError, binascii.Error, ValueError):
                 factory = None  # the Digest is not base64: EDOC-S000 from the schema
-        valid, actual = _b64_digest(bin_el.text or "", factory)
+        valid, actual = _b64_digest(_value(bin_el), factory)
         if not valid:
             # The schema validator lets some malformed base64 through and cannot check a large
             # BinaryObject with a pattern, so this structural check is done here.
@@ -868,10 +849,10 @@ def _check_attachments(out: _Out, attachments: list[_Kids]) -> None:
             "EDOC-R011",
             digest_el,
             "ค่าแฮช (Digest) ไม่ตรงกับไฟล์แนบใน BinaryObject: ไฟล์แนบอาจถูกแก้ไข "
-            f"หรือระบุค่าแฮชผิด (ค่าที่ระบุ {_show(digest_el.text or '')}, "
+            f"หรือระบุค่าแฮชผิด (ค่าที่ระบุ {_show(_value(digest_el))}, "
             f"ค่าที่คำนวณได้ {binascii.b2a_base64(actual, newline=False).decode()})",
             "Digest does not match the file in BinaryObject: the attachment was changed "
-            f"or the digest is wrong (stated {_show(digest_el.text or '')}, "
+            f"or the digest is wrong (stated {_show(_value(digest_el))}, "
             f"computed {binascii.b2a_base64(actual, newline=False).decode()})",
         )
 
@@ -960,7 +941,7 @@ def _check_text(out: _Out, root: etree._Element, raw: bytes | None) -> None:
 def _check_verification_uri(out: _Out, el: etree._Element | None) -> None:
     if el is None:
         return
-    value = (el.text or "").strip(_XML_WS)
+    value = _value(el).strip(_XML_WS)
     if not value:
         return
     try:
