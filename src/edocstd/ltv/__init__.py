@@ -10,6 +10,7 @@
   (the verifier's "online" revocation mode).
 * :func:`extend` / :func:`augmenter` raise XAdES signatures to B-T, B-LT and B-LTA, and
   :func:`validate_timestamps` checks their time-stamps (see :mod:`edocstd.ltv._levels`).
+* :func:`assess_long_term` judges a signer at its best signature time (proof of existence).
 * :class:`OnlineRevocation` is the verifier's ``online`` revocation source.
 * All network access goes through an injectable :data:`HttpClient`; the default is
   :class:`UrllibClient`. Unreachable services raise :class:`~edocstd.errors.NetworkError`;
@@ -35,6 +36,12 @@ from edocstd.ltv._levels import (
     validate_timestamps,
 )
 from edocstd.ltv._ocsp import build_ocsp_request, check_ocsp_response, fetch_ocsp, ocsp_urls
+from edocstd.ltv._poe import (
+    CertificateStatus,
+    LongTermOutcome,
+    LongTermResult,
+    assess_long_term,
+)
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
 from edocstd.ltv._tsp import (
     TimeStampClient,
@@ -50,12 +57,15 @@ from edocstd.ltv._tsp import (
 
 __all__ = [
     "CertStatus",
+    "CertificateStatus",
     "Failure",
     "FreshnessPolicy",
     "HttpClient",
     "HttpFetcherBackend",
     "HttpRequest",
     "HttpResponse",
+    "LongTermOutcome",
+    "LongTermResult",
     "LtvError",
     "OnlineRevocation",
     "RevocationError",
@@ -74,6 +84,7 @@ __all__ = [
     "add_archive_timestamp",
     "add_signature_timestamp",
     "add_validation_data",
+    "assess_long_term",
     "augmenter",
     "build_ocsp_request",
     "build_timestamp_request",

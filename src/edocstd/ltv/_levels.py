@@ -624,7 +624,7 @@ def validate_timestamps(
     trust_roots: Sequence[CertLike],
     at: dt.datetime | None = None,
     policy: TimeStampPolicy | None = None,
-    extra: ValidationData = ValidationData(),
+    extra: ValidationData | None = None,
 ) -> list[TimeStampResult]:
     """Validate every ``SignatureTimeStamp`` and ``ArchiveTimeStamp`` of ``signature``.
 
@@ -636,6 +636,7 @@ def validate_timestamps(
     the results in document order.
     """
     moment = utc(at)
+    extra = extra or ValidationData()
     embedded = embedded_validation_data(signature)
     certs = [*embedded.certificates, *extra.certificates]
     crls = [*embedded.crls, *extra.crls]

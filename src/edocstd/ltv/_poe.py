@@ -1,0 +1,216 @@
+"""Long-term validation of a signer with proof of existence (ETSI EN 319 102-1, simplified).
+
+A signature time-stamp proves the signature existed at its ``genTime`` (the *best signature
+time*). With that proof:
+
+* the signer's certificate only needs to have been valid at that time, so a signature still
+  validates after the certificate expires;
+* a revocation dated after that time does not hurt the signature; one dated at or before it
+  does (``REVOKED``);
+* revocation data issued after that time is fresh enough to show the certificate was not
+  revoked then, whatever its ``nextUpdate`` (see :class:`~edocstd.ltv.FreshnessPolicy`).
+
+:func:`assess_long_term` does exactly this for one signature, from the data the signature
+carries plus what the caller supplies, never the network. It is a building block for the
+verifier, which maps :class:`LongTermOutcome` to ETSI indications:
+
+=========================  =====================================================
+``PASSED``                  TOTAL-PASSED (for this part of the validation)
+``REVOKED``                 TOTAL-FAILED/REVOKED (revoked at or before the POE)
+``REVOKED_NO_POE``          INDETERMINATE/REVOKED_NO_POE (revoked; no time-stamp)
+``NO_REVOCATION_DATA``      INDETERMINATE/TRY_LATER
+``CHAIN_FAILURE``           INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND or similar
+``TIMESTAMP_FAILURE``       INDETERMINATE or TOTAL-FAILED, per ``timestamp_error``
+=========================  =====================================================
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from asn1crypto import x509 as asn1_x509
+from lxml import etree
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
+
+from edocstd._ns import DS
+from edocstd.ltv._common import CertLike, as_asn1_certs, run_sync, utc
+from edocstd.ltv._crl import check_crl
+from edocstd.ltv._errors import LtvError, TimeStampError
+from edocstd.ltv._levels import (
+    TimeStampKind,
+    TimeStampResult,
+    ValidationData,
+    embedded_validation_data,
+    validate_timestamps,
+)
+from edocstd.ltv._ocsp import check_ocsp_response
+from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationStatus
+from edocstd.ltv._tsp import TimeStampPolicy
+
+__all__ = ["CertificateStatus", "LongTermOutcome", "LongTermResult", "assess_long_term"]
+
+_D = f"{{{DS}}}"
+_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
+
+
+class LongTermOutcome(enum.Enum):
+    """The result of :func:`assess_long_term` (see the module table)."""
+
+    PASSED = "passed"
+    REVOKED = "revoked"
+    REVOKED_NO_POE = "revoked-no-poe"
+    NO_REVOCATION_DATA = "no-revocation-data"
+    CHAIN_FAILURE = "chain-failure"
+    TIMESTAMP_FAILURE = "timestamp-failure"
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    """What the revocation data says about one certificate of the signer's path."""
+
+    certificate: bytes
+    status: RevocationStatus | None
+    """The most useful checked answer (a revocation first, else a ``good``), or ``None``."""
+
+
+@dataclass(frozen=True)
+class LongTermResult:
+    """The outcome for one signature, with everything it was based on."""
+
+    outcome: LongTermOutcome
+    best_signature_time: dt.datetime
+    """The signature time-stamp's ``genTime``, or the validation time without one."""
+    timestamps: tuple[TimeStampResult, ...] = ()
+    chain: tuple[CertificateStatus, ...] = ()
+    """Signer first, then its CAs (the trust anchor last, without status)."""
+    detail: str = ""
+    timestamp_error: TimeStampError | None = field(default=None, compare=False)
+
+
+def assess_long_term(
+    tree: etree._ElementTree,
+    signature: etree._Element,
+    *,
+    trust_roots: Sequence[CertLike],
+    at: dt.datetime | None = None,
+    extra: ValidationData | None = None,
+    timestamp_policy: TimeStampPolicy | None = None,
+    freshness: FreshnessPolicy | None = None,
+) -> LongTermResult:
+    """Judge the signer of ``signature`` at its best signature time (see the module docs).
+
+    The signature value itself is *not* checked here (that is the verifier's job, done
+    before); this covers time-stamps, the signer's path at the proven time and revocation.
+    """
+    moment = utc(at)
+    extra = extra or ValidationData()
+    try:
+        stamps = tuple(
+            validate_timestamps(
+                tree,
+                signature,
+                trust_roots=trust_roots,
+                at=moment,
+                policy=timestamp_policy,
+                extra=extra,
+            )
+        )
+    except TimeStampError as exc:
+        return LongTermResult(
+            LongTermOutcome.TIMESTAMP_FAILURE, moment, detail=exc.message_en, timestamp_error=exc
+        )
+    signature_stamps = [s for s in stamps if s.kind == TimeStampKind.SIGNATURE]
+    poe = min(s.validated.token.gen_time for s in signature_stamps) if signature_stamps else None
+    best = poe or moment
+
+    embedded = embedded_validation_data(signature)
+    certs = [*embedded.certificates, *extra.certificates]
+    try:
+        key_info = signature.findtext(f"{_D}KeyInfo/{_D}X509Data/{_D}X509Certificate") or ""
+        signer = as_asn1_certs([base64.b64decode("".join(key_info.split()), validate=True)])[0]
+        pool = as_asn1_certs(certs)
+        anchors = as_asn1_certs(trust_roots)
+    except (binascii.Error, ValueError, LtvError) as exc:
+        return LongTermResult(LongTermOutcome.CHAIN_FAILURE, best, stamps, detail=str(exc))
+
+    # The path only needs to hold at the best signature time: that is what the POE buys.
+    context = ValidationContext(
+        trust_roots=anchors,
+        other_certs=pool,
+        moment=best,
+        allow_fetching=False,
+        revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
+    )
+    try:
+        path = run_sync(
+            CertificateValidator(signer, pool, validation_context=context).async_validate_path()
+        )
+    except Exception as exc:
+        return LongTermResult(LongTermOutcome.CHAIN_FAILURE, best, stamps, detail=str(exc))
+    chain_certs: list[asn1_x509.Certificate] = list(reversed(list(path)))
+
+    crls = [*embedded.crls, *extra.crls]
+    ocsps = [*embedded.ocsps, *extra.ocsps]
+    rules = freshness or FreshnessPolicy()
+    statuses: list[CertificateStatus] = []
+    outcome = LongTermOutcome.PASSED
+    detail = ""
+    for cert, issuer in itertools.pairwise(chain_certs):
+        status = _best_status(cert, issuer, crls, ocsps, moment, poe, rules)
+        statuses.append(CertificateStatus(cert.dump(), status))
+        name = cert.subject.human_friendly
+        if status is not None and status.status is CertStatus.REVOKED:
+            if status.revoked_at(best):
+                proven = poe is not None
+                outcome = LongTermOutcome.REVOKED if proven else LongTermOutcome.REVOKED_NO_POE
+                detail = f"{name} was revoked at {status.revocation_time}"
+                break
+            continue  # revoked only after the proven time: the signature stands
+        if status is None and not _nocheck(cert) and outcome is LongTermOutcome.PASSED:
+            outcome = LongTermOutcome.NO_REVOCATION_DATA
+            detail = f"no usable revocation data for {name}"
+    statuses.append(CertificateStatus(chain_certs[-1].dump(), None))
+    return LongTermResult(outcome, best, stamps, tuple(statuses), detail)
+
+
+def _best_status(
+    cert: asn1_x509.Certificate,
+    issuer: asn1_x509.Certificate,
+    crls: list[bytes],
+    ocsps: list[bytes],
+    moment: dt.datetime,
+    poe: dt.datetime | None,
+    rules: FreshnessPolicy,
+) -> RevocationStatus | None:
+    found: list[RevocationStatus] = []
+    for der in ocsps:
+        try:
+            found.append(
+                check_ocsp_response(der, cert, issuer, at=moment, poe=poe, freshness=rules)
+            )
+        except LtvError:
+            continue
+    for der in crls:
+        try:
+            found.append(check_crl(der, cert, issuer, at=moment, poe=poe, freshness=rules))
+        except LtvError:
+            continue
+    revoked = [s for s in found if s.status is CertStatus.REVOKED]
+    if revoked:
+        return min(revoked, key=lambda s: s.revocation_time or moment)
+    good = [s for s in found if s.status is CertStatus.GOOD]
+    return good[0] if good else None
+
+
+def _nocheck(cert: asn1_x509.Certificate) -> bool:
+    try:
+        return _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]
+    except Exception:
+        return False
