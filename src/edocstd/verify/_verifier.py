@@ -33,6 +33,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
@@ -41,7 +42,7 @@ from edocstd._ns import DS, DSIG11, EC_ROOT
 from edocstd._source import Source, describe
 from edocstd.errors import InputError, PolicyError, XMLInputError
 from edocstd.schema._parser import parse
-from edocstd.sign._algorithms import KeyType, SignatureAlgorithm
+from edocstd.sign._algorithms import DigestAlgorithm, KeyType, SignatureAlgorithm
 from edocstd.sign._c14n import UnsupportedC14NError, c14n, detached
 from edocstd.verify._chain import (
     ChainResult,
@@ -403,8 +404,9 @@ class Verifier:
             except ShapeError as exc:
                 raise _Fail("shape", exc.sub, exc.message_en, exc.message_th) from None
             checks.ok("shape")
-            info.update(_shape_info(shape, len(all_sigs)))
-            legacy = self._algorithms(shape)
+            digests = shape.digests()
+            info.update(_shape_info(shape, digests, len(all_sigs)))
+            legacy = self._algorithms(shape, digests)
             info["legacy"] = legacy
             checks.ok(
                 "algorithms",
@@ -423,7 +425,7 @@ class Verifier:
             checks.ok("signature-value")
             info["signer"] = _subject(cert_der)
             info["signer_certificate"] = cert_der
-            _key_constraints(cert)
+            _key_constraints(cert_der)
             checks.ok("key-constraints")
             if shape.key_value is not None:
                 _key_value_matches(shape.key_value, cert)
@@ -478,8 +480,8 @@ class Verifier:
             signed_bytes,
         )
 
-    def _algorithms(self, shape: SignatureShape) -> bool:
-        legacy = [d.hash_name for d in shape.digests() if d.legacy]
+    def _algorithms(self, shape: SignatureShape, digests: Sequence[DigestAlgorithm]) -> bool:
+        legacy = [d.hash_name for d in digests if d.legacy]
         if shape.algorithm.legacy:
             legacy.insert(0, shape.algorithm.short_name)
         if legacy and not self.policy.allow_legacy:
@@ -608,7 +610,7 @@ class Verifier:
         # The certificate that actually verifies the signature is the signer's; the profile
         # puts it first, so on genuine documents this loop runs once.
         for cert, der in certs:
-            if _verify_value(cert, shape.algorithm, shape.signature_value, data):
+            if _verify_value(der, shape.algorithm, shape.signature_value, data):
                 others = [(c, d) for c, d in certs if d != der]
                 return cert, der, others
         raise _Fail(
@@ -729,7 +731,9 @@ def _worst(reports: Sequence[SignatureReport]) -> SignatureReport | None:
     return next((r for r in reports if r.indication is not Indication.TOTAL_PASSED), None)
 
 
-def _shape_info(shape: SignatureShape, n_sigs: int) -> dict[str, Any]:
+def _shape_info(
+    shape: SignatureShape, digests: Sequence[DigestAlgorithm], n_sigs: int
+) -> dict[str, Any]:
     ref = shape.document_ref
     if ref.subtract_all:
         covers = "the whole document, except its signatures"
@@ -746,7 +750,7 @@ def _shape_info(shape: SignatureShape, n_sigs: int) -> dict[str, Any]:
     return {
         "level": shape.level,
         "algorithm": shape.algorithm.short_name,
-        "digest_algorithms": tuple(d.hash_name for d in shape.digests()),
+        "digest_algorithms": tuple(d.hash_name for d in digests),
         "canonicalization": shape.c14n.value,
         "claimed_signing_time": shape.signing_time,
         "covers": covers,
@@ -754,10 +758,8 @@ def _shape_info(shape: SignatureShape, n_sigs: int) -> dict[str, Any]:
     }
 
 
-def _verify_value(
-    cert: x509.Certificate, alg: SignatureAlgorithm, value: bytes, data: bytes
-) -> bool:
-    key = cert.public_key()
+def _verify_value(der: bytes, alg: SignatureAlgorithm, value: bytes, data: bytes) -> bool:
+    key = _public_key(der)
     kt = alg.key_type
     digest = alg.digest
     try:
@@ -792,8 +794,8 @@ def _verify_value(
     return False
 
 
-def _key_constraints(cert: x509.Certificate) -> None:
-    key = cert.public_key()
+def _key_constraints(der: bytes) -> None:
+    key = _public_key(der)
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < _MIN_RSA_BITS:
             raise _Fail(
@@ -949,6 +951,12 @@ def _signing_certificate_problem(refs: tuple[CertRef, ...], der: bytes) -> tuple
 def _load_cert(der: bytes) -> x509.Certificate:
     """Certificates are parsed once per process (documents from one signer repeat them)."""
     return x509.load_der_x509_certificate(der)
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(der: bytes) -> PublicKeyTypes:
+    """The certificate's public key, built once per certificate."""
+    return _load_cert(der).public_key()
 
 
 @functools.lru_cache(maxsize=256)
