@@ -155,6 +155,8 @@ def test_depth_64_is_accepted_and_65_refused(padding: int) -> None:
 def test_very_deep_nesting_is_refused_quickly() -> None:
     assert "deeper than 64" in refused(nested(200_000))
     assert "deeper than 64" in refused(b"<a>" * 1_000_000)
+    assert "deeper than 64" in refused(b"<a>" * 50_000)  # read in one piece
+    assert "deeper than 64" in refused(nested(3000))
 
 
 def elements(n: int) -> bytes:
