@@ -398,6 +398,19 @@ def embedded_validation_data(signature: etree._Element) -> ValidationData:
     )
 
 
+def usable_certs(blobs: Iterable[bytes]) -> list[bytes]:
+    """The blobs that decode as certificates: a garbage entry in a document cannot help build
+    a path, and must not stop the others from being used."""
+    out = []
+    for der in blobs:
+        try:
+            as_asn1_certs([der])
+        except ValueError:
+            continue
+        out.append(der)
+    return out
+
+
 def _issuer_in(
     cert: asn1_x509.Certificate, pool: Iterable[asn1_x509.Certificate]
 ) -> asn1_x509.Certificate | None:
@@ -450,7 +463,7 @@ def gather_validation_data(
     """
     client: HttpClient = http or UrllibClient()
     embedded = embedded_validation_data(signature)
-    pool = as_asn1_certs([*embedded.certificates, *extra_certs])
+    pool = as_asn1_certs([*usable_certs(embedded.certificates), *extra_certs])
     key_info = _b64_children(signature, f"{_D}KeyInfo/{_D}X509Data/{_D}X509Certificate")
     if not key_info:
         raise _fail("the signature carries no signing certificate in ds:KeyInfo")
@@ -638,7 +651,7 @@ def validate_timestamps(
     moment = utc(at)
     extra = extra or ValidationData()
     embedded = embedded_validation_data(signature)
-    certs = [*embedded.certificates, *extra.certificates]
+    certs = usable_certs([*embedded.certificates, *extra.certificates])
     crls = [*embedded.crls, *extra.crls]
     ocsps = [*embedded.ocsps, *extra.ocsps]
     elements = _timestamp_elements(signature)

@@ -48,6 +48,7 @@ from edocstd.ltv._levels import (
     TimeStampResult,
     ValidationData,
     embedded_validation_data,
+    usable_certs,
     validate_timestamps,
 )
 from edocstd.ltv._ocsp import check_ocsp_response
@@ -131,7 +132,7 @@ def assess_long_term(
     best = poe or moment
 
     embedded = embedded_validation_data(signature)
-    certs = [*embedded.certificates, *extra.certificates]
+    certs = usable_certs([*embedded.certificates, *extra.certificates])
     try:
         key_info = signature.findtext(f"{_D}KeyInfo/{_D}X509Data/{_D}X509Certificate") or ""
         signer = as_asn1_certs([base64.b64decode("".join(key_info.split()), validate=True)])[0]
