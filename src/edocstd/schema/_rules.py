@@ -149,25 +149,7 @@ def _q(local: str) -> str:
     return f"{{{EC}}}{local}"
 
 
-_ROOT = _q("ElectronicCertificate")
-_DS_SIGNATURE = f"{{{DS}}}Signature"
 _PREFIX_OF = {EC: "ec", DS: "ds"}
-
-# (parent, child) local names of the LText elements that form multilingual groups (§1.1).
-_GROUPS: dict[str, tuple[str, ...]] = {
-    "ExchangedDocument": ("Name",),
-    "IncludedNote": ("Subject", "Content"),
-    "IssuerParty": ("Name",),
-    "AuthorizedOfficial": ("Name", "JobTitle"),
-    "Person": ("NamePrefix", "GivenName", "FamilyName"),
-    "Organization": ("Name",),
-    "Subject": ("Description",),
-    "LegalBasis": ("Name",),
-    "Condition": ("Content",),
-    "AttachedDocument": ("Name",),
-}
-_GROUP_MEMBER_TAGS = tuple(sorted({_q(c) for cs in _GROUPS.values() for c in cs}))
-_GROUP_CHILD_TAGS = {_q(p): frozenset(_q(c) for c in cs) for p, cs in _GROUPS.items()}
 
 _PURPOSE_TO_RELATIONSHIP = {
     "RENEWAL": "RENEWS",
