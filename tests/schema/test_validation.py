@@ -110,3 +110,24 @@ def test_concurrent_validations_keep_their_own_problems() -> None:
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda s: validate(s).codes, sources))
     assert got == expected
+
+
+def test_validate_tree_refuses_an_oversized_attachment_in_a_tree_built_elsewhere() -> None:
+    from lxml import etree
+
+    from edocstd.schema._parser import Limits
+
+    tree = etree.ElementTree(etree.fromstring(FULL))
+    report = validate_tree(tree, Limits(max_binary_decoded=10))
+    assert report.codes == ("EDOC-X000",)
+    assert "BinaryObject" in report.problems[0].message_en
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("", 0), ("QQ==", 1), ("QUI=", 2), ("QUJD", 3), ("QUJD\nQUJD\n", 6), (" QU JD QQ== ", 4)],
+)
+def test_decoded_size_is_computed_from_the_base64_length(text: str, size: int) -> None:
+    from edocstd.schema._parser import decoded_base64_size
+
+    assert decoded_base64_size(text) == size
