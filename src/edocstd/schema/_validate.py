@@ -31,7 +31,7 @@ from edocstd.errors import XMLInputError
 from edocstd.schema._parser import DEFAULT_LIMITS, Limits, binary_limit_error, read
 from edocstd.schema._rules import check_rules, element_path
 
-__all__ = ["edoc_schema", "schema_path", "validate", "validate_tree"]
+__all__ = ["edoc_schema", "refused", "schema_path", "validate", "validate_tree"]
 
 _lock = threading.Lock()
 _BINARY_OBJECT = f"{{{EC}}}BinaryObject"
