@@ -69,8 +69,8 @@ def test_changed_unsigned_properties_never_pass(
         el.text = original[: len(original) // 2]
     else:
         el.text = original + (replacement or "A")
-    if el.text == original:
-        return
+    if "".join((el.text or "").split()) == "".join(original.split()):
+        return  # whitespace inside base64 is insignificant (XML Schema base64Binary)
     (sig,) = tree.getroot().iterchildren(f"{{{DS}}}Signature")
     result = assess_long_term(tree, sig, trust_roots=[services.pki.root.cert])
     assert result.outcome is not LongTermOutcome.PASSED

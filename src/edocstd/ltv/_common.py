@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Coroutine, Iterable
 from typing import Any, TypeAlias, TypeVar
 
-from asn1crypto import algos, pem
+from asn1crypto import algos, keys, pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -18,7 +21,16 @@ from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator, Signat
 
 from edocstd.errors import CertificateError
 
-__all__ = ["CertLike", "as_asn1_cert", "as_asn1_certs", "run_sync", "utc", "verify_signature"]
+__all__ = [
+    "CertLike",
+    "PathCache",
+    "as_asn1_cert",
+    "as_asn1_certs",
+    "run_sync",
+    "same_name",
+    "utc",
+    "verify_signature",
+]
 
 CertLike: TypeAlias = "x509.Certificate | asn1_x509.Certificate | bytes"
 """A certificate as a ``cryptography`` object, an ``asn1crypto`` object, or DER/PEM bytes."""
@@ -38,7 +50,12 @@ def utc(moment: dt.datetime | None) -> dt.datetime:
 
 
 def as_asn1_cert(cert: CertLike) -> asn1_x509.Certificate:
-    """Convert any :data:`CertLike` to an ``asn1crypto`` certificate."""
+    """Convert any :data:`CertLike` to an ``asn1crypto`` certificate.
+
+    Decoding is cached by DER: the same certificates come back for every signature,
+    time-stamp and revocation answer of a document, and a full decode costs far more than the
+    checks done with it. Callers must not modify the returned object.
+    """
     if isinstance(cert, asn1_x509.Certificate):
         return cert
     if isinstance(cert, x509.Certificate):
@@ -52,12 +69,22 @@ def as_asn1_cert(cert: CertLike) -> asn1_x509.Certificate:
                 raise CertificateError(f"unreadable PEM certificate: {exc}") from exc
     else:
         raise CertificateError(f"not a certificate: {type(cert).__name__}")
+    return _load_cert(der)
+
+
+@functools.lru_cache(maxsize=1024)
+def _load_cert(der: bytes) -> asn1_x509.Certificate:
     try:
         parsed = asn1_x509.Certificate.load(der, strict=True)
         parsed.native  # noqa: B018 - force a full parse now, not somewhere later
     except Exception as exc:
         raise CertificateError(f"unreadable certificate: {exc}") from exc
     return parsed
+
+
+def same_name(a: asn1_x509.Name, b: asn1_x509.Name) -> bool:
+    """RFC 5280 name equality, with a fast path for identical encodings (the usual case)."""
+    return bool(a.dump() == b.dump() or a == b)
 
 
 def as_asn1_certs(certs: Iterable[CertLike]) -> list[asn1_x509.Certificate]:
@@ -87,12 +114,29 @@ def verify_signature(
     The algorithm dispatch (PKCS#1 v1.5, PSS parameters, ECDSA, EdDSA) is
     pyhanko-certvalidator's, so it matches what its path validation accepts.
     ``digest_algorithm`` supplies the hash when the signature algorithm OID names none
-    (CMS's plain ``rsaEncryption``).
+    (CMS's plain ``rsaEncryption``). Results are cached: the same CA signatures are checked
+    for every certificate, response and token that involves them.
     """
+    try:
+        key = cert.public_key.dump()
+        alg = algorithm.dump()
+    except Exception:
+        return False
+    return _verify_cached(bytes(signature), bytes(signed_data), key, alg, digest_algorithm)
+
+
+@functools.lru_cache(maxsize=4096)
+def _verify_cached(
+    signature: bytes, signed_data: bytes, key: bytes, alg: bytes, digest_algorithm: str | None
+) -> bool:
     context = SignatureValidationContext(contextual_md_algorithm=digest_algorithm)
     try:
         DefaultSignatureValidator().validate_signature(
-            signature, signed_data, cert.public_key, algorithm, context
+            signature,
+            signed_data,
+            keys.PublicKeyInfo.load(key),
+            algos.SignedDigestAlgorithm.load(alg),
+            context,
         )
     except (InvalidSignature, AssertionError):
         return False
@@ -102,13 +146,69 @@ def verify_signature(
     return True
 
 
+_LOCAL = threading.local()
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from synchronous code, even inside a running loop."""
+    """Run a coroutine to completion from synchronous code, even inside a running loop.
+
+    Each thread keeps one private event loop: creating and tearing one down per call (as
+    ``asyncio.run`` does) costs more than the path validations run on it.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        loop = getattr(_LOCAL, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = asyncio.new_event_loop()
+            _LOCAL.loop = loop
+        return loop.run_until_complete(coro)
     # Called from inside an event loop (e.g. an async web service): run on a private loop in
     # a worker thread rather than failing or blocking the caller's loop re-entrantly.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+_PATH_WINDOW_SECONDS = 60
+_PATH_CACHE_SIZE = 256
+
+
+class PathCache:
+    """A small thread-safe LRU of validated certificate paths.
+
+    Keys carry the validation time in one-minute windows; a hit is used only when the
+    validation time also lies inside every certificate's validity period, so no expiry can
+    fall inside a window unnoticed.
+    """
+
+    def __init__(self) -> None:
+        self._data: OrderedDict[
+            tuple[object, ...], tuple[tuple[bytes, ...], dt.datetime, dt.datetime]
+        ] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(*parts: object, at: dt.datetime) -> tuple[object, ...]:
+        """A cache key from hashable ``parts`` and the time window of ``at``."""
+        return (*parts, int(at.timestamp()) // _PATH_WINDOW_SECONDS)
+
+    def get(self, key: tuple[object, ...], at: dt.datetime) -> tuple[bytes, ...] | None:
+        """The cached path for ``key``, if ``at`` lies inside its validity window."""
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+        if hit is None:
+            return None
+        chain, start, end = hit
+        return chain if start <= at <= end else None
+
+    def put(self, key: tuple[object, ...], chain: tuple[bytes, ...]) -> None:
+        """Remember ``chain`` (DER, any order) as the validated path for ``key``."""
+        certs = [_load_cert(der) for der in chain]
+        start = max(c["tbs_certificate"]["validity"]["not_before"].native for c in certs)
+        end = min(c["tbs_certificate"]["validity"]["not_after"].native for c in certs)
+        with self._lock:
+            self._data[key] = (chain, start, end)
+            while len(self._data) > _PATH_CACHE_SIZE:
+                self._data.popitem(last=False)

@@ -12,12 +12,14 @@ still hand such CRLs to pyhanko-certvalidator, which implements the full §6.3 a
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
 from asn1crypto import core, crl
 from asn1crypto import x509 as asn1_x509
 
 from edocstd.errors import NetworkError, ServiceError
-from edocstd.ltv._common import CertLike, as_asn1_cert, utc, verify_signature
+from edocstd.ltv._common import CertLike, as_asn1_cert, same_name, utc, verify_signature
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, exchange
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
@@ -102,28 +104,28 @@ def check_crl(
     moment = utc(at)
     rules = freshness or FreshnessPolicy()
     subject, ca = as_asn1_cert(cert), as_asn1_cert(issuer)
-    if subject.issuer != ca.subject:
+    if not same_name(subject.issuer, ca.subject):
         raise _fail(Failure.MISMATCH, "the given issuer did not issue the certificate")
     try:
-        lst = crl.CertificateList.load(bytes(der), strict=True)
-        tbs = lst["tbs_cert_list"]
-        crl_issuer = tbs["issuer"]
-        crl_issuer.native  # noqa: B018 - decode now so garbage fails here, typed
-        this_update = tbs["this_update"].native
-        next_update = tbs["next_update"].native
-        signature = bytes(lst["signature"].native)
-        sig_alg = lst["signature_algorithm"]
-        inner_alg = tbs["signature"]
-        tbs_der = tbs.dump()
-        critical = set(lst.critical_extensions)
-        idp = lst.issuing_distribution_point_value
-        aki = lst.authority_key_identifier
-        delta = lst.delta_crl_indicator_value
+        (
+            lst,
+            crl_issuer,
+            this_update,
+            next_update,
+            signature,
+            sig_alg,
+            inner_alg,
+            tbs_der,
+            critical,
+            idp,
+            aki,
+            delta,
+        ) = _load(bytes(der))
     except RevocationError:
         raise
     except Exception as exc:
         raise _fail(Failure.MALFORMED, f"undecodable CRL ({type(exc).__name__})") from exc
-    if crl_issuer != ca.subject:
+    if not same_name(crl_issuer, ca.subject):
         raise _fail(Failure.MISMATCH, "the CRL was issued by another CA")
     if sig_alg.dump() != inner_alg.dump():
         raise _fail(Failure.MALFORMED, "the CRL's two signature algorithm fields differ")
@@ -163,6 +165,29 @@ def check_crl(
         reason=reason,
         signer=ca.dump(),
         der=bytes(der),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _load(der: bytes) -> tuple[Any, ...]:
+    """Decode a CRL once (cached: the same CRLs are checked for many certificates)."""
+    lst = crl.CertificateList.load(der, strict=True)
+    tbs = lst["tbs_cert_list"]
+    crl_issuer = tbs["issuer"]
+    crl_issuer.native  # noqa: B018 - decode now so garbage fails here, typed
+    return (
+        lst,
+        crl_issuer,
+        tbs["this_update"].native,
+        tbs["next_update"].native,
+        bytes(lst["signature"].native),
+        lst["signature_algorithm"],
+        tbs["signature"],
+        tbs.dump(),
+        frozenset(lst.critical_extensions),
+        lst.issuing_distribution_point_value,
+        lst.authority_key_identifier,
+        lst.delta_crl_indicator_value,
     )
 
 

@@ -43,7 +43,7 @@ from edocstd._level import Level
 from edocstd._ns import DS, XADES, XADES141
 from edocstd._source import Source
 from edocstd.errors import NetworkError
-from edocstd.ltv._common import CertLike, as_asn1_certs, utc, verify_signature
+from edocstd.ltv._common import CertLike, as_asn1_certs, same_name, utc, verify_signature
 from edocstd.ltv._crl import check_crl, crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, LtvError, RevocationError, TimeStampError
 from edocstd.ltv._http import HttpClient, UrllibClient
@@ -334,10 +334,16 @@ def add_validation_data(signature: etree._Element, data: ValidationData) -> None
 def _b64_children(parent: etree._Element, path: str) -> list[bytes]:
     out = []
     for el in parent.iterfind(path):
+        text = "".join((el.text or "").split())
         try:
-            out.append(base64.b64decode("".join((el.text or "").split()), validate=True))
+            value = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise _fail(f"undecodable base64 in {etree.QName(el).localname}") from exc
+        # Only the canonical encoding: Python also accepts stray padding ("QUJD="), and
+        # several spellings of one value would make unsigned data malleable.
+        if base64.b64encode(value).decode("ascii") != text:
+            raise _fail(f"non-canonical base64 in {etree.QName(el).localname}")
+        out.append(value)
     return out
 
 
@@ -415,7 +421,7 @@ def _issuer_in(
     cert: asn1_x509.Certificate, pool: Iterable[asn1_x509.Certificate]
 ) -> asn1_x509.Certificate | None:
     for cand in pool:
-        if cand.subject == cert.issuer and verify_signature(
+        if same_name(cand.subject, cert.issuer) and verify_signature(
             bytes(cert["signature_value"].native),
             cert["tbs_certificate"].dump(),
             cand,
@@ -426,7 +432,7 @@ def _issuer_in(
 
 
 def _self_issued(cert: asn1_x509.Certificate) -> bool:
-    return bool(cert.subject == cert.issuer)
+    return same_name(cert.subject, cert.issuer)
 
 
 def _chain(

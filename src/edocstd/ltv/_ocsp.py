@@ -22,13 +22,14 @@ revocation status is not checked (test and production responders carry
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
 from asn1crypto import core, keys, ocsp
 from asn1crypto import x509 as asn1_x509
 
-from edocstd.ltv._common import CertLike, as_asn1_cert, utc, verify_signature
+from edocstd.ltv._common import CertLike, as_asn1_cert, same_name, utc, verify_signature
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, check_url, exchange
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
@@ -161,7 +162,6 @@ def check_ocsp_response(
     moment = utc(at)
     rules = freshness or FreshnessPolicy()
     subject, ca = as_asn1_cert(cert), as_asn1_cert(issuer)
-    _check_issued_by(subject, ca)
     try:
         parsed = _parse(bytes(der))
     except RevocationError:
@@ -178,6 +178,7 @@ def check_ocsp_response(
     if len(matches) > 1:
         raise _fail(Failure.MALFORMED, "the response answers twice for this certificate")
     single = matches[0]
+    _check_issued_by(subject, ca)
     if nonce is not None:
         check_nonce(tbs, nonce)
     try:
@@ -237,7 +238,7 @@ def check_ocsp_response(
 
 
 def _check_issued_by(subject: asn1_x509.Certificate, ca: asn1_x509.Certificate) -> None:
-    if subject.issuer != ca.subject or not verify_signature(
+    if not same_name(subject.issuer, ca.subject) or not verify_signature(
         bytes(subject["signature_value"].native),
         subject["tbs_certificate"].dump(),
         ca,
@@ -246,9 +247,12 @@ def _check_issued_by(subject: asn1_x509.Certificate, ca: asn1_x509.Certificate) 
         raise _fail(Failure.MISMATCH, "the given issuer did not issue the certificate")
 
 
+@functools.lru_cache(maxsize=512)
 def _parse(
     der: bytes,
-) -> tuple[ocsp.BasicOCSPResponse, ocsp.ResponseData, ocsp.Responses, list[asn1_x509.Certificate]]:
+) -> tuple[
+    ocsp.BasicOCSPResponse, ocsp.ResponseData, ocsp.Responses, tuple[asn1_x509.Certificate, ...]
+]:
     resp = ocsp.OCSPResponse.load(der, strict=True)
     status = resp["response_status"].native
     if status != "successful":
@@ -261,7 +265,7 @@ def _parse(
         raise _fail(Failure.MALFORMED, "not a basic OCSP response")
     tbs = basic["tbs_response_data"]
     certs = basic["certs"]
-    responder_certs = [] if isinstance(certs, core.Void) else list(certs)
+    responder_certs = () if isinstance(certs, core.Void) else tuple(certs)
     for c in responder_certs:
         c.native  # noqa: B018 - decode now so garbage fails here, typed
     return basic, tbs, tbs["responses"], responder_certs
@@ -298,14 +302,14 @@ def check_nonce(tbs: ocsp.ResponseData, nonce: bytes) -> None:
 
 def _responder_matches(responder_id: ocsp.ResponderId, cert: asn1_x509.Certificate) -> bool:
     if responder_id.name == "by_name":
-        return bool(responder_id.chosen == cert.subject)
+        return same_name(responder_id.chosen, cert.subject)
     key_hash = hashlib.sha1(cert.public_key["public_key"].contents[1:]).digest()  # noqa: S324 - RFC 6960 KeyHash is SHA-1 by definition
     return bool(responder_id.chosen.native == key_hash)
 
 
 def _authorised_signer(
     tbs: ocsp.ResponseData,
-    responder_certs: list[asn1_x509.Certificate],
+    responder_certs: tuple[asn1_x509.Certificate, ...],
     ca: asn1_x509.Certificate,
     produced_at: dt.datetime,
 ) -> asn1_x509.Certificate:
@@ -332,7 +336,7 @@ def _authorised_signer(
             continue
         if usages is not None and not usages & {"digital_signature", "non_repudiation"}:
             continue
-        if cand.issuer != ca.subject or not verify_signature(
+        if not same_name(cand.issuer, ca.subject) or not verify_signature(
             bytes(cand["signature_value"].native),
             cand["tbs_certificate"].dump(),
             ca,

@@ -26,7 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from edocstd.errors import EdocError
-from edocstd.ltv._common import CertLike, as_asn1_certs, verify_signature
+from edocstd.ltv._common import CertLike, as_asn1_certs, same_name, verify_signature
 from edocstd.ltv._crl import crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, exchange
@@ -83,7 +83,7 @@ class OnlineRevocation:
         ocsps: list[bytes] = []
         current = as_asn1_certs([signer.public_bytes(serialization.Encoding.DER)])[0]
         for _ in range(_MAX_CHAIN):
-            if current.subject == current.issuer:
+            if same_name(current.subject, current.issuer):
                 break
             issuer = _issuer(current, pool)
             if not _has_nocheck(current):
@@ -154,7 +154,7 @@ def _issuer(
     cert: asn1_x509.Certificate, pool: Sequence[asn1_x509.Certificate]
 ) -> asn1_x509.Certificate | None:
     for cand in pool:
-        if cand.subject == cert.issuer and verify_signature(
+        if same_name(cand.subject, cert.issuer) and verify_signature(
             bytes(cert["signature_value"].native),
             cert["tbs_certificate"].dump(),
             cand,

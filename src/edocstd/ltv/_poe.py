@@ -40,7 +40,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
 
 from edocstd._ns import DS
-from edocstd.ltv._common import CertLike, as_asn1_certs, run_sync, utc
+from edocstd.ltv._common import CertLike, PathCache, as_asn1_certs, run_sync, utc
 from edocstd.ltv._crl import check_crl
 from edocstd.ltv._errors import LtvError, TimeStampError
 from edocstd.ltv._levels import (
@@ -142,20 +142,18 @@ def assess_long_term(
         return LongTermResult(LongTermOutcome.CHAIN_FAILURE, best, stamps, detail=str(exc))
 
     # The path only needs to hold at the best signature time: that is what the POE buys.
-    context = ValidationContext(
-        trust_roots=anchors,
-        other_certs=pool,
-        moment=best,
-        allow_fetching=False,
-        revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
+    key = PathCache.key(
+        signer.dump(), tuple(c.dump() for c in pool), tuple(a.dump() for a in anchors), at=best
     )
-    try:
-        path = run_sync(
-            CertificateValidator(signer, pool, validation_context=context).async_validate_path()
-        )
-    except Exception as exc:
-        return LongTermResult(LongTermOutcome.CHAIN_FAILURE, best, stamps, detail=str(exc))
-    chain_certs: list[asn1_x509.Certificate] = list(reversed(list(path)))
+    cached = _PATHS.get(key, best)
+    if cached is not None:
+        chain_certs = as_asn1_certs(cached)
+    else:
+        try:
+            chain_certs = _signer_path(signer, pool, anchors, best)
+        except Exception as exc:
+            return LongTermResult(LongTermOutcome.CHAIN_FAILURE, best, stamps, detail=str(exc))
+        _PATHS.put(key, tuple(c.dump() for c in chain_certs))
 
     crls = [*embedded.crls, *extra.crls]
     ocsps = [*embedded.ocsps, *extra.ocsps]
@@ -179,6 +177,27 @@ def assess_long_term(
             detail = f"no usable revocation data for {name}"
     statuses.append(CertificateStatus(chain_certs[-1].dump(), None))
     return LongTermResult(outcome, best, stamps, tuple(statuses), detail)
+
+
+_PATHS = PathCache()
+
+
+def _signer_path(
+    signer: asn1_x509.Certificate,
+    pool: list[asn1_x509.Certificate],
+    anchors: list[asn1_x509.Certificate],
+    when: dt.datetime,
+) -> list[asn1_x509.Certificate]:
+    context = ValidationContext(
+        trust_roots=anchors,
+        other_certs=pool,
+        moment=when,
+        allow_fetching=False,
+        revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
+    )
+    validator = CertificateValidator(signer, pool, validation_context=context)
+    path = run_sync(validator.async_validate_path())
+    return list(reversed(list(path)))
 
 
 def _best_status(

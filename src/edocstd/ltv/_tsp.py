@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import itertools
 import secrets
@@ -36,7 +37,7 @@ from pyhanko_certvalidator.errors import (
 from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
 
 from edocstd.errors import CertificateError
-from edocstd.ltv._common import CertLike, as_asn1_certs, run_sync, utc
+from edocstd.ltv._common import CertLike, PathCache, as_asn1_certs, run_sync, same_name, utc
 from edocstd.ltv._common import verify_signature as _verify_signature
 from edocstd.ltv._crl import check_crl
 from edocstd.ltv._errors import Failure, LtvError, TimeStampError
@@ -174,6 +175,7 @@ def parse_timestamp_token(der: bytes) -> TimeStampToken:
         raise _fail(Failure.MALFORMED, f"undecodable token ({type(exc).__name__})") from exc
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_token(der: bytes) -> TimeStampToken:
     info = cms.ContentInfo.load(der, strict=True)
     if info["content_type"].dotted != "1.2.840.113549.1.7.2":
@@ -476,7 +478,7 @@ def _issuer_serial_matches(issuer_serial: core.Asn1Value, cert: asn1_x509.Certif
         if issuer_serial["serial_number"].native != cert.serial_number:
             return False
         return any(
-            name.name == "directory_name" and name.chosen == cert.issuer
+            name.name == "directory_name" and same_name(name.chosen, cert.issuer)
             for name in issuer_serial["issuer"]
         )
     except Exception:
@@ -488,7 +490,8 @@ def _sid_matches(sid: cms.SignerIdentifier, cert: asn1_x509.Certificate) -> bool
         if sid.name == "issuer_and_serial_number":
             ias = sid.chosen
             return bool(
-                ias["issuer"] == cert.issuer and ias["serial_number"].native == cert.serial_number
+                same_name(ias["issuer"], cert.issuer)
+                and ias["serial_number"].native == cert.serial_number
             )
         if sid.name == "subject_key_identifier":
             return bool(sid.chosen.native == cert.key_identifier)
@@ -522,6 +525,15 @@ def _validate_path(
     # Path and usage only: revocation of a TSA path is judged relative to genTime (see
     # _check_revocation), which certvalidator's freshness models cannot express together with
     # a validation time years later.
+    key = PathCache.key(
+        cert.dump(),
+        tuple(c.dump() for c in candidates),
+        tuple(a.dump() for a in anchors),
+        at=moment,
+    )
+    cached = _PATHS.get(key, moment)
+    if cached is not None:
+        return cached
     context = ValidationContext(
         trust_roots=anchors,
         other_certs=candidates,
@@ -542,7 +554,12 @@ def _validate_path(
         raise _fail(Failure.CHAIN, f"the TSA certificate is not trusted: {exc}") from exc
     except Exception as exc:
         raise _fail(Failure.CHAIN, f"TSA path validation failed ({type(exc).__name__})") from exc
-    return tuple(c.dump() for c in reversed(list(path)))
+    chain = tuple(c.dump() for c in reversed(list(path)))
+    _PATHS.put(key, chain)
+    return chain
+
+
+_PATHS = PathCache()
 
 
 _OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
