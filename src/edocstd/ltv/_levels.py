@@ -13,7 +13,8 @@ callable for :func:`edocstd.sign._sign.augment`, and :func:`extend` does both.
   chain with no network. Data gathered after an archive time-stamp already exists goes into
   ``xades141:TimeStampValidationData`` instead, so earlier archive time-stamps stay valid.
 * **B-LTA** — ``xades141:ArchiveTimeStamp``. Its imprint input (EN 319 132-1 §5.5.2) is,
-  in order: the output of processing each ``ds:Reference`` of ``ds:SignedInfo`` (checked
+  in order: the output of processing each ``ds:Reference`` of ``ds:SignedInfo`` (octets as
+  they are; a node-set canonicalized with the archive time-stamp's method; each checked
   against its ``DigestValue`` so a mismatch can never be time-stamped); then ``ds:SignedInfo``,
   ``ds:SignatureValue`` and ``ds:KeyInfo``; then every child of
   ``xades:UnsignedSignatureProperties`` that precedes this archive time-stamp; then every
@@ -112,10 +113,27 @@ def signature_timestamp_digest(
     return hashlib.new(hash_algorithm, c14n(value, method)).digest()
 
 
+_WITHOUT_COMMENTS = {
+    C14N.EXC_WITH_COMMENTS: C14N.EXC,
+    C14N.C14N_WITH_COMMENTS: C14N.C14N,
+    C14N.C14N11_WITH_COMMENTS: C14N.C14N11,
+}
+
+
 def _reference_octets(
-    tree: etree._ElementTree, signature: etree._Element, ref: etree._Element, sink: _HashSink
+    tree: etree._ElementTree,
+    signature: etree._Element,
+    ref: etree._Element,
+    sink: _HashSink,
+    ats_method: C14N,
 ) -> None:
-    """Write the output of processing ``ref`` to ``sink``, checking it against DigestValue."""
+    """Write the output of processing ``ref`` to ``sink``, checking it against DigestValue.
+
+    When the reference's transforms end in a canonicalization, its output is octets and goes
+    in as is. Otherwise the output is a node-set, which XAdES canonicalizes with the archive
+    time-stamp's own method — while the DigestValue was computed with XMLDSig's default,
+    inclusive C14N 1.0; both are then produced.
+    """
     method_el = ref.find(f"{_D}DigestMethod")
     digest = lookup_digest(method_el.get("Algorithm", "")) if method_el is not None else None
     expected_text = ref.findtext(f"{_D}DigestValue") or ""
@@ -134,6 +152,12 @@ def _reference_octets(
             subtract = True
         else:
             raise _fail(f"reference transform {algorithm} is not supported here")
+    ends_in_octets = bool(transforms) and lookup_c14n(transforms[-1]) is not None
+    # Same-document references (URI="" and "#id") drop comments (XMLDSig §4.4.3.3).
+    digest_method = _WITHOUT_COMMENTS.get(method, method)
+    imprint_method = (
+        digest_method if ends_in_octets else _WITHOUT_COMMENTS.get(ats_method, ats_method)
+    )
     uri = ref.get("URI")
     collector = _HashSink(digest.hash_name)
 
@@ -149,19 +173,17 @@ def _reference_octets(
             exclude = [signature]
         else:
             exclude = []
-        # URI="" drops comments whatever the canonicalization says (XMLDSig §4.4.3.3).
-        if method.with_comments:
-            method = {
-                C14N.EXC_WITH_COMMENTS: C14N.EXC,
-                C14N.C14N_WITH_COMMENTS: C14N.C14N,
-                C14N.C14N11_WITH_COMMENTS: C14N.C14N11,
-            }[method]
-        digest_tree(tree, method, digest, exclude, sink=_Both())
+        if imprint_method is digest_method:
+            digest_tree(tree, digest_method, digest, exclude, sink=_Both())
+        else:
+            digest_tree(tree, digest_method, digest, exclude, sink=collector)
+            digest_tree(tree, imprint_method, digest, exclude, sink=sink)
     elif uri is not None and uri.startswith("#") and not enveloped and not subtract:
         target = [el for el in tree.getroot().iter() if el.get("Id") == uri[1:]]
         if len(target) != 1:
             raise _fail(f"reference {uri} does not name exactly one element")
-        _Both().write(c14n(target[0], method))
+        collector.write(c14n(target[0], digest_method))
+        sink.write(c14n(target[0], imprint_method))
     else:
         raise _fail(f"reference URI {uri!r} is not supported for archive time-stamps")
     try:
@@ -190,7 +212,7 @@ def archive_timestamp_digest(
     if signed_info is None or value is None:
         raise _fail("the signature lacks ds:SignedInfo or ds:SignatureValue")
     for ref in signed_info.iterfind(f"{_D}Reference"):
-        _reference_octets(tree, signature, ref, sink)
+        _reference_octets(tree, signature, ref, sink, method)
     sink.write(c14n(signed_info, method))
     sink.write(c14n(value, method))
     key_info = signature.find(f"{_D}KeyInfo")
