@@ -25,4 +25,4 @@ def test_doc_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.M
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for n, match in enumerate(_BLOCK.finditer(page.read_text("utf-8")), 1):
         code = compile(match.group(1), f"{page.name}[block {n}]", "exec")
-        exec(code, namespace)  # noqa: S102 - running our own documentation is the point
+        exec(code, namespace)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from edocstd._ids import is_valid_thai_id, thai_id_check_digit
+from edocstd._level import Level
+from edocstd._report import Location, Problem, ValidationReport
+from edocstd._thai import buddhist_year, format_date
 from edocstd.errors import (
     CertificateError,
     DocumentError,
@@ -21,26 +25,93 @@ from edocstd.errors import (
     VerificationError,
     XMLInputError,
 )
+from edocstd.ltv import extend
+from edocstd.model import Document
+from edocstd.schema._codec import dump, fingerprint, load
+from edocstd.schema._rules import RULES, RuleInfo
+from edocstd.schema._validate import validate
+from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
+from edocstd.sign._keys import SigningKey
+from edocstd.sign._sign import (
+    Cosign,
+    PreparedSignature,
+    SchemaCheck,
+    complete,
+    prepare,
+    sign,
+    sign_file,
+)
+from edocstd.sign._signer import Signer
+from edocstd.sign._xades import Commitment
+from edocstd.verify import (
+    Indication,
+    Policy,
+    Revocation,
+    SignatureReport,
+    SubIndication,
+    TrustStore,
+    VerificationReport,
+    VerifiedDocument,
+    Verifier,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "C14N",
+    "RULES",
     "CertificateError",
+    "Commitment",
+    "Cosign",
+    "DigestAlgorithm",
+    "Document",
     "DocumentError",
     "EdocError",
+    "Indication",
     "InputError",
     "KeyAccessError",
     "KeyNotFoundError",
     "KeyPermissionError",
+    "Level",
+    "Location",
     "MechanismNotSupportedError",
     "NetworkError",
     "PinIncorrectError",
     "PinLockedError",
+    "Policy",
     "PolicyError",
+    "PreparedSignature",
+    "Problem",
+    "Revocation",
+    "RuleInfo",
+    "SchemaCheck",
     "ServiceError",
+    "SignatureAlgorithm",
+    "SignatureReport",
+    "Signer",
     "SigningError",
+    "SigningKey",
+    "SubIndication",
     "TokenNotFoundError",
+    "TrustStore",
+    "ValidationReport",
     "VerificationError",
+    "VerificationReport",
+    "VerifiedDocument",
+    "Verifier",
     "XMLInputError",
     "__version__",
+    "buddhist_year",
+    "complete",
+    "dump",
+    "extend",
+    "fingerprint",
+    "format_date",
+    "is_valid_thai_id",
+    "load",
+    "prepare",
+    "sign",
+    "sign_file",
+    "thai_id_check_digit",
+    "validate",
 ]

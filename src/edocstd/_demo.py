@@ -6,10 +6,10 @@ verifies it offline against that PKI's root with a fresh CRL, printing each step
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Literal, TextIO
 
 
-def run_demo(lang: str = "en", out: TextIO | None = None) -> int:
+def run_demo(lang: Literal["th", "en"] = "en", out: TextIO | None = None) -> int:
     """Run the demo, writing to ``out``; returns the CLI exit code."""
     import sys
 
@@ -50,7 +50,7 @@ def run_demo(lang: str = "en", out: TextIO | None = None) -> int:
     verifier = Verifier(
         trust=TrustStore.from_pem(pki.trust_pem()),
         policy=Policy(revocation="offline"),
-        crls=(pki.crl(),),
+        crls=(pki.crl(), pki.crl(issuer=pki.root)),
     )
     vreport = verifier.assess(signed)
     say("4. ตรวจสอบลายมือชื่อ (ออฟไลน์):", "4. Verified (offline):")

@@ -18,8 +18,8 @@ from edocstd._level import Level
 from edocstd._ns import DS, EC, XADES, XADES141
 from edocstd._source import Source
 from edocstd.schema._parser import parse
-from edocstd.sign._c14n import digest_tree
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, lookup_signature
+from edocstd.sign._c14n import digest_tree
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ class DocumentInfo:
         """Human-readable text."""
         th = lang == "th"
         lines = [
-            ("ชนิดเอกสาร: " if th else "Document: ")
-            + ("EDOC 1.0" if self.is_edoc else self.root),
+            ("ชนิดเอกสาร: " if th else "Document: ") + ("EDOC 1.0" if self.is_edoc else self.root),
             ("ลายนิ้วมือเอกสาร: " if th else "Fingerprint: ") + self.fingerprint,
         ]
         labels_th = {

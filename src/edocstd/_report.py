@@ -39,7 +39,7 @@ class Problem:
         return self.message_th if lang == "th" else self.message_en
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping: ``code``, ``location``, ``line``, ``message_th``, ``message_en``."""
+        """A JSON-ready mapping of the code, location, line and both messages."""
         return {
             "code": self.code,
             "location": self.location.path,

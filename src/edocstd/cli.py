@@ -338,9 +338,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--at", metavar="ISO8601")
     sp.add_argument("--revocation", default="offline", choices=("none", "offline", "online"))
     sp.add_argument("--crl", metavar="FILE", action="append", default=[])
-    sp.add_argument(
-        "--min-level", default="B-B", choices=("none", "B-B", "B-T", "B-LT", "B-LTA")
-    )
+    sp.add_argument("--min-level", default="B-B", choices=("none", "B-B", "B-T", "B-LT", "B-LTA"))
     sp.add_argument("--allow-sha1", action="store_true", help="accept SHA-1/MD5 (as legacy)")
     sp.add_argument("--no-schema", action="store_true")
     sp.add_argument("--json", action="store_true")
@@ -377,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+    except Exception as exc:
         print(f"edocstd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_NEGATIVE
 

@@ -225,10 +225,6 @@ def test_load_joins_text_around_comments_and_reads_cdata() -> None:
     assert load(data) == sample_document()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the business rules read only the text before a comment inside a value",
-)
 @pytest.mark.parametrize(
     ("before", "after"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Self
 
 from cryptography.hazmat.primitives import hashes
 
@@ -144,9 +145,15 @@ _SIG_INFO: dict[SignatureAlgorithm, _SigInfo] = {
     SignatureAlgorithm.RSA_PSS_SHA512: _SigInfo(
         KeyType.RSA_PSS, DigestAlgorithm.SHA512, "rsa-pss-sha512"
     ),
-    SignatureAlgorithm.ECDSA_SHA256: _SigInfo(KeyType.ECDSA, DigestAlgorithm.SHA256, "ecdsa-sha256"),
-    SignatureAlgorithm.ECDSA_SHA384: _SigInfo(KeyType.ECDSA, DigestAlgorithm.SHA384, "ecdsa-sha384"),
-    SignatureAlgorithm.ECDSA_SHA512: _SigInfo(KeyType.ECDSA, DigestAlgorithm.SHA512, "ecdsa-sha512"),
+    SignatureAlgorithm.ECDSA_SHA256: _SigInfo(
+        KeyType.ECDSA, DigestAlgorithm.SHA256, "ecdsa-sha256"
+    ),
+    SignatureAlgorithm.ECDSA_SHA384: _SigInfo(
+        KeyType.ECDSA, DigestAlgorithm.SHA384, "ecdsa-sha384"
+    ),
+    SignatureAlgorithm.ECDSA_SHA512: _SigInfo(
+        KeyType.ECDSA, DigestAlgorithm.SHA512, "ecdsa-sha512"
+    ),
     SignatureAlgorithm.ED25519: _SigInfo(KeyType.ED25519, None, "ed25519"),
     SignatureAlgorithm.RSA_SHA1: _SigInfo(KeyType.RSA, DigestAlgorithm.SHA1, "rsa-sha1"),
     SignatureAlgorithm.RSA_MD5: _SigInfo(KeyType.RSA, DigestAlgorithm.MD5, "rsa-md5"),
@@ -184,7 +191,7 @@ class C14N(enum.Enum):
         return self in (C14N.C14N11, C14N.C14N11_WITH_COMMENTS)
 
     @classmethod
-    def from_name(cls, name: str) -> C14N:
+    def from_name(cls, name: str) -> Self:
         """Look up by CLI name: ``exc``, ``c14n``, ``c14n11``."""
         names = {"exc": cls.EXC, "c14n": cls.C14N, "c14n11": cls.C14N11}
         try:

@@ -44,9 +44,7 @@ def assert_invalid(doc: Document | Source, *codes: str) -> None:
         raise AssertionError(f"document is valid, expected problems {codes or '(any)'}")
     missing = [c for c in codes if c not in report.codes]
     if missing:
-        raise AssertionError(
-            f"expected codes {missing} not reported; got:\n{report.summary('en')}"
-        )
+        raise AssertionError(f"expected codes {missing} not reported; got:\n{report.summary('en')}")
 
 
 def assert_verifies(
