@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -535,7 +536,7 @@ def test_sign_file_keeps_an_existing_output_when_writing_fails(
         fh.write(b"<partial")  # type: ignore[attr-defined]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("edocstd.sign._sign._write_tree", disk_full)
+    monkeypatch.setattr(sys.modules["edocstd.sign._sign"], "_write_tree", disk_full)
     with pytest.raises(SigningError, match="No space left"):
         sign_file(src, out, rsa_signer)
     assert out.read_bytes() == b"previous"
