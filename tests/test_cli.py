@@ -71,7 +71,12 @@ def test_sign_then_verify_round_trip(
     root.write_bytes(pki.trust_pem())
     out = tmp_path / "signed.edoc.xml"
     args = ["sign", str(files["good"]), "-o", str(out), "--key", str(key), "--cert", str(cert)]
-    assert main([*args, "--chain", str(chain)]) == 0
+    assert main([*args, "--chain", str(chain), "--cosign", "allow"]) == 0
+    # A second, parallel signature keeps the first one valid.
+    cosigned = tmp_path / "cosigned.edoc.xml"
+    cosign_args = ["sign", str(out), "-o", str(cosigned), "--key", str(key), "--cert", str(cert)]
+    assert main([*cosign_args, "--chain", str(chain)]) == 0
+    assert main(["verify", str(cosigned), "--trust", str(root), "--revocation", "none"]) == 0
     assert main(["verify", str(out), "--trust", str(root), "--revocation", "none"]) == 0
     capsys.readouterr()
     assert main(["verify", str(out), "--trust", str(root), "--revocation", "none", "--json"]) == 0

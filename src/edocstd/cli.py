@@ -185,7 +185,7 @@ def _parse_time(value: str) -> dt.datetime:
 def _cmd_sign(args: argparse.Namespace) -> int:
     from edocstd._level import Level
     from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
-    from edocstd.sign._sign import SchemaCheck, sign_file
+    from edocstd.sign._sign import Cosign, SchemaCheck, sign_file
 
     src = _readable(args.input)
     signer = _load_signer(args)
@@ -207,6 +207,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
         digest=DigestAlgorithm.from_name(args.digest),
         signing_time=_parse_time(args.signing_time) if args.signing_time else None,
         schema=SchemaCheck.SKIP if args.no_schema else SchemaCheck.REQUIRE,
+        cosign=Cosign(args.cosign),
         **kwargs,
     )
     print(f"{args.output}: signed ({level.value})", file=sys.stderr)
@@ -329,6 +330,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--c14n", default="exc", choices=("exc", "c14n", "c14n11"))
     sp.add_argument("--digest", default="sha256", choices=("sha256", "sha384", "sha512"))
     sp.add_argument("--signing-time", metavar="ISO8601")
+    sp.add_argument(
+        "--cosign",
+        default="auto",
+        choices=("auto", "allow", "forbid"),
+        help="allow later parallel signatures (XPath Filter 2.0 subtract)",
+    )
     sp.add_argument("--no-schema", action="store_true", help="sign even if not a valid EDOC")
     sp.set_defaults(func=_cmd_sign)
 
