@@ -17,9 +17,9 @@ from lxml import etree
 from edocstd._level import Level
 from edocstd._ns import DS, EC, XADES, XADES141
 from edocstd._source import Source
+from edocstd.schema._codec import fingerprint_tree
 from edocstd.schema._parser import parse
-from edocstd.sign._algorithms import C14N, DigestAlgorithm, lookup_signature
-from edocstd.sign._c14n import digest_tree
+from edocstd.sign._algorithms import lookup_signature
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def inspect_document(source: Source) -> DocumentInfo:
     tree = parse(source)
     root = tree.getroot()
     sigs = root.findall(f".//{{{DS}}}Signature")
-    fp = digest_tree(tree, C14N.EXC, DigestAlgorithm.SHA256, exclude=sigs).hex()
+    fp = fingerprint_tree(tree)
     is_edoc = root.tag == f"{{{EC}}}ElectronicCertificate"
     return DocumentInfo(
         root=root.tag,

@@ -731,6 +731,10 @@ def fingerprint(source: Source | Document, limits: Limits = DEFAULT_LIMITS) -> s
     :class:`~edocstd.XMLInputError` for input the hardened reader refuses and
     :class:`~edocstd.InputError` when the source cannot be opened.
     """
-    tree = parse(dump(source) if isinstance(source, Document) else source, limits)
+    return fingerprint_tree(parse(dump(source) if isinstance(source, Document) else source, limits))
+
+
+def fingerprint_tree(tree: etree._ElementTree) -> str:
+    """:func:`fingerprint` of a tree already read by the hardened reader."""
     digest = digest_tree(tree, C14N.EXC, DigestAlgorithm.SHA256, exclude=_top_signatures(tree))
     return digest.hex()
