@@ -533,43 +533,31 @@ class Verifier:
     def _properties_digest(self, shape: SignatureShape) -> None:
         ref = shape.properties_ref
         assert ref is not None and shape.signed_properties is not None
-        try:
-            data = c14n(shape.signed_properties, ref.c14n, ref.inclusive_prefixes)
-        except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
-            raise _Fail(
-                "reference-properties",
-                SubIndication.FORMAT_FAILURE,
-                f"the signed properties could not be canonicalized: {exc}",
-                "ไม่สามารถทำคุณสมบัติที่ลงนามให้อยู่ในรูปแบบบัญญัติได้",
-            ) from None
-        if not hmac.compare_digest(hashlib.new(ref.digest.hash_name, data).digest(), ref.value):
-            raise _Fail(
-                "reference-properties",
-                SubIndication.HASH_FAILURE,
+        _check_element_digest(
+            ref,
+            shape.signed_properties,
+            "reference-properties",
+            ("the signed properties", "คุณสมบัติที่ลงนาม"),
+            (
                 "the signed properties (signing time, signing certificate …) have been changed "
                 "since the document was signed",
                 "คุณสมบัติที่ลงนาม (เวลาลงนาม ใบรับรองผู้ลงนาม ฯลฯ) ถูกแก้ไขหลังจากลงนาม",
-            )
+            ),
+        )
 
     def _key_info_digest(self, shape: SignatureShape) -> None:
         ref = shape.key_info_ref
         assert ref is not None and shape.key_info is not None
-        try:
-            data = c14n(shape.key_info, ref.c14n, ref.inclusive_prefixes)
-        except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
-            raise _Fail(
-                "reference-keyinfo",
-                SubIndication.FORMAT_FAILURE,
-                f"ds:KeyInfo could not be canonicalized: {exc}",
-                "ไม่สามารถทำ ds:KeyInfo ให้อยู่ในรูปแบบบัญญัติได้",
-            ) from None
-        if not hmac.compare_digest(hashlib.new(ref.digest.hash_name, data).digest(), ref.value):
-            raise _Fail(
-                "reference-keyinfo",
-                SubIndication.HASH_FAILURE,
+        _check_element_digest(
+            ref,
+            shape.key_info,
+            "reference-keyinfo",
+            ("ds:KeyInfo", "ds:KeyInfo"),
+            (
                 "the signed key information (ds:KeyInfo) has been changed since signing",
                 "ข้อมูลกุญแจที่ลงนาม (ds:KeyInfo) ถูกแก้ไขหลังจากลงนาม",
-            )
+            ),
+        )
 
     def _signature_value(
         self, shape: SignatureShape
@@ -987,3 +975,28 @@ def _key_usage(der: bytes) -> None:
             "ใบรับรองของผู้ลงนามไม่ได้มีไว้สำหรับการลงลายมือชื่อ: การใช้งานกุญแจไม่มีทั้ง "
             "digitalSignature และ nonRepudiation",
         )
+
+
+def _check_element_digest(
+    ref: Reference,
+    element: etree._Element,
+    check: str,
+    what: tuple[str, str],
+    changed: tuple[str, str],
+) -> None:
+    """Check a same-document reference to one element (SignedProperties or KeyInfo).
+
+    ``what`` names the element (English, Thai) for the canonicalization failure; ``changed`` is
+    the (English, Thai) message for a digest mismatch.
+    """
+    try:
+        data = c14n(element, ref.c14n, ref.inclusive_prefixes)
+    except (UnsupportedC14NError, etree.C14NError, ValueError) as exc:
+        raise _Fail(
+            check,
+            SubIndication.FORMAT_FAILURE,
+            f"{what[0]} could not be canonicalized: {exc}",
+            f"ไม่สามารถทำ{what[1]}ให้อยู่ในรูปแบบบัญญัติได้",
+        ) from None
+    if not hmac.compare_digest(hashlib.new(ref.digest.hash_name, data).digest(), ref.value):
+        raise _Fail(check, SubIndication.HASH_FAILURE, changed[0], changed[1])
