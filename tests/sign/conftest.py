@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from edocstd.sign._signer import Signer
 from edocstd.testing.pki import Issued, TestPKI
+from edocstd.testing.services import TestServices
 
 XADES_SIGNED_PROPERTIES = "http://uri.etsi.org/01903/v1.3.2#:SignedProperties"
 DS_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#:Signature"
@@ -19,6 +20,20 @@ DS_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#:Signature"
 def signer_for(issued: Issued, pki: TestPKI) -> Signer:
     """A signer over one of the PKI's end entities, with the intermediate as chain."""
     return Signer.from_pem(issued.key_pem, issued.cert_pem, chain_pem=pki.chain_pem())
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[TestServices]:
+    """A PKI with a real TSA, OCSP responder and CRL server on loopback, for one module."""
+    with TestServices.start() as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_services() -> Iterator[TestServices]:
+    """Services of their own, for a test that stops some of them."""
+    with TestServices.start() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

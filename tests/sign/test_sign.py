@@ -225,9 +225,17 @@ def test_plain_xmldsig_has_no_xades_and_one_reference(rsa_signer: Signer) -> Non
 
 
 @pytest.mark.parametrize("level", [Level.B_T, Level.B_LT, Level.B_LTA])
-def test_levels_above_b_b_are_not_signed_directly(rsa_signer: Signer, level: Level) -> None:
-    with pytest.raises(PolicyError, match="not yet supported"):
+def test_levels_above_b_b_need_a_time_stamping_authority(rsa_signer: Signer, level: Level) -> None:
+    with pytest.raises(PolicyError, match="needs a time-stamping authority"):
         sign(PLAIN_XML, rsa_signer, level=level)
+
+
+@pytest.mark.parametrize("level", [Level.B_B, Level.XMLDSIG])
+def test_a_time_stamping_authority_without_a_time_stamped_level_is_refused(
+    rsa_signer: Signer, level: Level
+) -> None:
+    with pytest.raises(PolicyError, match="carries no time-stamp"):
+        sign(PLAIN_XML, rsa_signer, level=level, tsa="http://127.0.0.1:9/tsa")
 
 
 @pytest.mark.parametrize(

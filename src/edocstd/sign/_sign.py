@@ -22,6 +22,12 @@ of attached files are taken out of the tree after validation and streamed by
 
 Parallel signatures are governed by :class:`Cosign` (see :mod:`edocstd.sign._xmldsig` for why
 the choice has to be made when the *first* signature is made).
+
+Levels above B-B (B-T, B-LT, B-LTA) are reached by one mechanism whether a signature is new or
+old: the augmenter of :mod:`edocstd.ltv` that :func:`edocstd.ltv.extend` applies to a parsed
+document is applied here to the freshly built signature, in the same tree, before the single
+serialisation. The output is never re-read, and a time-stamping or revocation service that
+fails stops signing before anything is written.
 """
 
 from __future__ import annotations
@@ -45,10 +51,18 @@ from lxml import etree
 from edocstd._level import Level
 from edocstd._ns import DS_SIGNATURE, EC_ROOT
 from edocstd._source import Source
-from edocstd.errors import InputError, KeyAccessError, PolicyError, SigningError
+from edocstd.errors import InputError, KeyAccessError, NetworkError, PolicyError, SigningError
 from edocstd.schema._parser import read
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
-from edocstd.sign._bigtext import BIG_TEXT, NO_HOLES, Holes, digest_document, punch, write_tree
+from edocstd.sign._bigtext import (
+    BIG_TEXT,
+    NO_HOLES,
+    Holes,
+    digest_document,
+    punch,
+    restore,
+    write_tree,
+)
 from edocstd.sign._c14n import UnsupportedC14NError, c14n
 from edocstd.sign._signer import (
     Signer,
@@ -126,12 +140,6 @@ class SignOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.level, Level):
             raise PolicyError(f"level must be a Level, not {self.level!r}")
-        if self.level not in (Level.B_B, Level.XMLDSIG):
-            raise PolicyError(
-                f"signing at level {self.level.value} is not yet supported: sign at B-B, then "
-                f"extend the signature / ยังไม่รองรับการลงลายมือชื่อระดับ {self.level.value} "
-                "โดยตรง ให้ลงลายมือชื่อระดับ B-B แล้วขยายระดับภายหลัง"
-            )
         if self.algorithm is not None and not isinstance(self.algorithm, SignatureAlgorithm):
             raise PolicyError(f"algorithm must be a SignatureAlgorithm, not {self.algorithm!r}")
         if self.c14n not in _PRODUCIBLE_C14N:
@@ -177,6 +185,8 @@ class PreparedSignature:
     ``data_to_sign`` is the canonical ``ds:SignedInfo``: the exact message a key must sign with
     ``algorithm``. Services that take a pre-computed hash get it from :meth:`digest_to_sign`.
     The object holds the parsed document, so keep it only as long as the signing takes.
+    For levels above B-B it also holds what :func:`complete` needs to add the unsigned
+    properties (time-stamping authority, transport, extra certificates).
     """
 
     data_to_sign: bytes
@@ -187,6 +197,7 @@ class PreparedSignature:
     _tree: etree._ElementTree = field(repr=False)
     _parts: SignatureParts = field(repr=False)
     _holes: Holes = field(repr=False)
+    _long_term: _LongTerm | None = field(default=None, repr=False)
 
     def digest_to_sign(self) -> bytes:
         """The hash of :attr:`data_to_sign` with the signature method's hash function.
@@ -225,6 +236,81 @@ def _resolve_algorithm(signer: Signer, options: SignOptions) -> SignatureAlgorit
     return algorithm
 
 
+Augmenter = Callable[[etree._ElementTree, etree._Element], None]
+"""Extends one signature in place: called with the document tree and one of its
+``ds:Signature`` elements. It appends unsigned properties only (through
+:func:`edocstd.sign._xades.unsigned_signature_properties`), never touching what is signed."""
+
+
+_LONG_TERM_LEVELS = (Level.B_T, Level.B_LT, Level.B_LTA)
+
+
+@dataclass(frozen=True, slots=True)
+class _LongTerm:
+    """How a fresh B-B signature is raised to ``level``: the :mod:`edocstd.ltv` augmenter."""
+
+    level: Level
+    run: Augmenter
+
+
+def _long_term(
+    level: Level,
+    tsa: str | TimeStampClient | None,
+    http: HttpClient | None,
+    extra_certs: Sequence[x509.Certificate],
+) -> _LongTerm | None:
+    """The augmentation for ``level`` (``None`` at B-B and XMLDSig), checked before any work.
+
+    A TSA given for a level that carries no time-stamp is refused rather than ignored: the
+    caller evidently expected a time-stamped signature.
+    """
+    if level not in _LONG_TERM_LEVELS:
+        if tsa is not None:
+            raise PolicyError(
+                f"a time-stamping authority (tsa) was given, but a {level.value} signature "
+                "carries no time-stamp: ask for level B-T, B-LT or B-LTA / ระบุหน่วยงาน"
+                f"ประทับรับรองเวลา (TSA) แต่ลายมือชื่อระดับ {level.value} ไม่มีตราประทับเวลา "
+                "ให้เลือกระดับ B-T, B-LT หรือ B-LTA"
+            )
+        return None
+    if tsa is None:
+        raise PolicyError(
+            f"a {level.value} signature needs a time-stamping authority (tsa) / "
+            f"ลายมือชื่อระดับ {level.value} ต้องระบุหน่วยงานประทับรับรองเวลา (TSA)"
+        )
+    from edocstd.ltv import TimeStampClient, augmenter
+
+    if isinstance(tsa, str):
+        client = TimeStampClient(tsa, http=http)
+    elif isinstance(tsa, TimeStampClient):
+        client = tsa
+    else:
+        raise PolicyError(f"tsa must be a URL or a TimeStampClient, not {type(tsa).__name__}")
+    return _LongTerm(level, augmenter(level, tsa=client, http=http, extra_certs=extra_certs))
+
+
+def _raise_level(prepared: PreparedSignature) -> None:
+    """Apply the long-term augmentation (if any) to the signature, in the document's tree."""
+    long_term = prepared._long_term
+    if long_term is None:
+        return
+    if prepared._holes and long_term.level is Level.B_LTA:
+        # The archive time-stamp hashes the whole document through libxml2, which must see the
+        # large texts; the serialisation below takes them out again for its own duration.
+        restore(prepared._holes)
+        prepared._holes = NO_HOLES
+    try:
+        long_term.run(prepared._tree, prepared._parts.signature)
+    except NetworkError as exc:
+        raise NetworkError(
+            f"signing at {long_term.level.value} failed: {exc}; nothing was written / "
+            f"ลงลายมือชื่อระดับ {long_term.level.value} ไม่สำเร็จ เนื่องจากติดต่อหน่วยงานประทับรับรอง"
+            "เวลาหรือผู้ให้บริการตรวจสอบสถานะใบรับรองไม่ได้ ไม่มีการเขียนผลลัพธ์"
+        ) from exc
+    # Once raised, a second complete() must not stamp the same signature again.
+    prepared._long_term = None
+
+
 def _validate_edoc(tree: etree._ElementTree) -> None:
     from edocstd.errors import DocumentError
     from edocstd.schema._validate import validate_tree
@@ -261,7 +347,11 @@ def _read(source: Source) -> tuple[etree._ElementTree, bool]:
 
 
 def _prepare_tree(
-    tree: etree._ElementTree, may_hold_big_text: bool, signer: Signer, options: SignOptions
+    tree: etree._ElementTree,
+    may_hold_big_text: bool,
+    signer: Signer,
+    options: SignOptions,
+    long_term: _LongTerm | None = None,
 ) -> PreparedSignature:
     root = tree.getroot()
     if root.tag == DS_SIGNATURE:
@@ -367,6 +457,7 @@ def _prepare_tree(
         _tree=tree,
         _parts=parts,
         _holes=holes,
+        _long_term=long_term,
     )
 
 
@@ -409,17 +500,22 @@ def prepare(
     commitment: Commitment | None = None,
     cosign: Cosign = Cosign.AUTO,
     schema: SchemaCheck = SchemaCheck.REQUIRE,
+    tsa: str | TimeStampClient | None = None,
+    http: HttpClient | None = None,
+    extra_certs: Sequence[x509.Certificate] = (),
 ) -> PreparedSignature:
     """Step 1 of external signing: build the signature and return what must be signed.
 
     Takes the same arguments as :func:`sign`; ``signer`` only needs its certificate and chain
     (see :func:`external_signer`). Sign ``result.data_to_sign`` (or ``result.digest_to_sign()``)
-    with ``result.algorithm`` elsewhere, then call :func:`complete`.
+    with ``result.algorithm`` elsewhere, then call :func:`complete`. For levels above B-B,
+    :func:`complete` time-stamps (and gathers validation data) once the value is in.
     """
     options = _options(
         level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
     )
-    return _prepare_tree(*_read(source), signer, options)
+    long_term = _long_term(options.level, tsa, http, extra_certs)
+    return _prepare_tree(*_read(source), signer, options, long_term)
 
 
 def _insert_value(prepared: PreparedSignature, signature_value: bytes) -> None:
@@ -447,9 +543,11 @@ def complete(prepared: PreparedSignature, signature_value: bytes) -> bytes:
 
     The value is checked against the certificate first; a value that does not verify raises
     :class:`~edocstd.SigningError`. The result is byte-identical to what :func:`sign` returns
-    for the same document, signer, options and signing time.
+    for the same document, signer, options and signing time (at B-B and XMLDSig: a
+    time-stamp token differs from one request to the next).
     """
     _insert_value(prepared, signature_value)
+    _raise_level(prepared)
     return _serialise(prepared)
 
 
@@ -477,6 +575,9 @@ def sign(
     commitment: Commitment | None = None,
     cosign: Cosign = Cosign.AUTO,
     schema: SchemaCheck = SchemaCheck.REQUIRE,
+    tsa: str | TimeStampClient | None = None,
+    http: HttpClient | None = None,
+    extra_certs: Sequence[x509.Certificate] = (),
 ) -> bytes:
     """Sign ``source`` with an enveloped XAdES signature over the whole document (EDOC-1.0 §4).
 
@@ -484,8 +585,10 @@ def sign(
     holding any well-formed XML document. An EDOC document is validated first and refused with
     :class:`~edocstd.DocumentError` when invalid, unless ``schema=SchemaCheck.SKIP``.
 
-    * ``level``: ``Level.B_B`` (XAdES baseline B) or ``Level.XMLDSIG`` (no XAdES properties).
-      Higher levels are reached by extending a B-B signature.
+    * ``level``: ``Level.B_B`` (XAdES baseline B, the default), ``Level.XMLDSIG`` (no XAdES
+      properties), or ``Level.B_T`` / ``Level.B_LT`` / ``Level.B_LTA``, which add to the B-B
+      signature exactly what :func:`edocstd.ltv.extend` would (a signature time-stamp; the
+      certificates and revocation data of every chain; an archive time-stamp).
     * ``algorithm``: the signature method; by default the signer's (which follows its key).
     * ``c14n``: ``C14N.EXC`` (default), ``C14N.C14N`` or ``C14N.C14N11``.
     * ``digest``: ``DigestAlgorithm.SHA256`` (default), ``SHA384`` or ``SHA512``.
@@ -495,14 +598,25 @@ def sign(
     * ``cosign``: whether the signature leaves room for parallel signatures (see
       :class:`Cosign`); adding a signature to a document whose signatures do not allow it
       raises :class:`~edocstd.SigningError`.
+    * ``tsa``: for B-T and above (and only then), the time-stamping authority's URL or a
+      :class:`~edocstd.ltv.TimeStampClient`.
+    * ``http``: the transport for the TSA (when given as a URL), OCSP and CRLs
+      (default: :class:`~edocstd.ltv.UrllibClient`).
+    * ``extra_certs``: for B-LT and B-LTA, certificates the signature does not carry, at least
+      the trust anchor of the signer's and the TSA's chains.
 
-    Returns the signed document as UTF-8 bytes with an XML declaration.
+    A service that cannot be reached raises :class:`~edocstd.NetworkError`; an unusable answer
+    raises :class:`~edocstd.ltv.TimeStampError` or :class:`~edocstd.ltv.RevocationError`
+    (both :class:`~edocstd.ServiceError`). Returns the signed document as UTF-8 bytes with an
+    XML declaration.
     """
     options = _options(
         level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
     )
-    prepared = _prepare_tree(*_read(source), signer, options)
+    long_term = _long_term(options.level, tsa, http, extra_certs)
+    prepared = _prepare_tree(*_read(source), signer, options, long_term)
     _sign_prepared(prepared, signer)
+    _raise_level(prepared)
     return _serialise(prepared)
 
 
@@ -520,18 +634,25 @@ def sign_file(
     commitment: Commitment | None = None,
     cosign: Cosign = Cosign.AUTO,
     schema: SchemaCheck = SchemaCheck.REQUIRE,
+    tsa: str | TimeStampClient | None = None,
+    http: HttpClient | None = None,
+    extra_certs: Sequence[x509.Certificate] = (),
 ) -> None:
     """Sign the file ``in_path`` into ``out_path`` (which may be the same file).
 
     The output is written to a temporary file in the target directory and renamed over
-    ``out_path`` only once complete, so a failure never leaves a partial or truncated output.
+    ``out_path`` only once complete, so a failure never leaves a partial or truncated output:
+    when the time-stamping authority or a revocation service is down, :func:`sign_file` raises
+    :class:`~edocstd.NetworkError` and ``out_path`` is not created (or left as it was).
     Options are those of :func:`sign`.
     """
     options = _options(
         level, algorithm, c14n, digest, signing_time, roles, commitment, cosign, schema
     )
-    prepared = _prepare_tree(*_read(_as_path(in_path)), signer, options)
+    long_term = _long_term(options.level, tsa, http, extra_certs)
+    prepared = _prepare_tree(*_read(_as_path(in_path)), signer, options, long_term)
     _sign_prepared(prepared, signer)
+    _raise_level(prepared)
     _write_atomically(prepared, _as_path(out_path))
 
 
@@ -608,11 +729,6 @@ def _serialise(prepared: PreparedSignature) -> bytes:
 
 # --------------------------------------------------------------------------- augmentation
 
-Augmenter = Callable[[etree._ElementTree, etree._Element], None]
-"""Extends one signature in place: called with the document tree and one of its
-``ds:Signature`` elements. It appends unsigned properties only (through
-:func:`edocstd.sign._xades.unsigned_signature_properties`), never touching what is signed."""
-
 
 def _signatures_to_augment(
     tree: etree._ElementTree, signature_ids: Sequence[str] | None
@@ -680,18 +796,11 @@ def extend_file(
     ``extra_certs`` should hold at least the trust anchor of each chain (for B-LT and B-LTA).
     Nothing is written when any step fails.
     """
-    from edocstd.ltv import TimeStampClient, augmenter
-
-    if level not in (Level.B_T, Level.B_LT, Level.B_LTA):
+    if level not in _LONG_TERM_LEVELS:
         raise PolicyError(
             f"extend raises signatures to B-T, B-LT or B-LTA, not {level.value} / "
             f"ขยายระดับลายมือชื่อได้เป็น B-T, B-LT หรือ B-LTA เท่านั้น ไม่ใช่ {level.value}"
         )
-    if tsa is None:
-        raise PolicyError(
-            "extending a signature needs a time-stamping authority (tsa) / "
-            "การขยายระดับลายมือชื่อต้องระบุหน่วยงานประทับรับรองเวลา (TSA)"
-        )
-    client = TimeStampClient(tsa, http=http) if isinstance(tsa, str) else tsa
-    run = augmenter(level, tsa=client, http=http, extra_certs=extra_certs)
-    augment_file(in_path, out_path, run, signature_ids=signature_ids)
+    long_term = _long_term(level, tsa, http, extra_certs)
+    assert long_term is not None  # a long-term level always has an augmentation
+    augment_file(in_path, out_path, long_term.run, signature_ids=signature_ids)
