@@ -1,68 +1,161 @@
-"""Validate or verify many documents, on one machine or many.
+"""Validate, verify, sign or extend many documents, on one machine or many.
 
-Every function here takes any :class:`concurrent.futures.Executor` — a process pool by
-default, or a distributed one such as Dask's ``Client.get_executor()`` — and yields results **in
-input order**, with a bounded number of chunks in flight, so memory does not grow with the
-number of inputs.
+Every function here takes any :class:`concurrent.futures.Executor` — a process pool sized to
+the machine by default, or a distributed one such as Dask's ``Client.get_executor()`` — and
+returns a :class:`BatchRun`: an iterator of :class:`BatchResult`, **in input order**, with a
+bounded number of chunks in flight, so memory does not grow with the number of inputs. The
+inputs themselves are read lazily from the iterable given.
 
 Workers receive file *paths* in chunks, never document bytes: pickling bytes to a worker costs
 about as much as verifying a small document. Each worker process builds its expensive state
-(the compiled schema, the trust store, the verifier with its path-validation cache) once, keyed
-by the job's configuration, and reuses it for every chunk it is given.
+(the compiled schema, the trust store, the verifier with its path-validation cache, the signer)
+once, keyed by the job's configuration, and reuses it for every chunk it is given.
+
+A file that cannot be opened (missing, a dangling link, no permission, not a regular file such
+as a FIFO or a device) gives a result whose ``outcome`` is ``"unreadable"``; the run goes on.
 
 Example::
 
     from edocstd import batch
 
-    for result in batch.validate(["a.edoc.xml", "b.edoc.xml"]):
-        print(result.path, result.ok)
+    with batch.validate(batch.iter_files(["incoming/"])) as run:
+        for result in run:
+            print(result.path, result.outcome)
+
+On Dask::
+
+    from dask.distributed import Client
+
+    with Client() as client:
+        results = list(batch.verify(paths, job, executor=client.get_executor(pure=False)))
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+import errno
 import os
+import signal
+import stat
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
-__all__ = ["BatchResult", "VerifyJob", "iter_files", "validate", "verify"]
+if TYPE_CHECKING:
+    from edocstd.sign._signer import Signer
+    from edocstd.verify import Verifier
+
+__all__ = [
+    "BatchResult",
+    "BatchRun",
+    "ExtendJob",
+    "InlineExecutor",
+    "Outcome",
+    "SignJob",
+    "SignerSpec",
+    "VerifyJob",
+    "default_workers",
+    "extend",
+    "ignore_sigint",
+    "iter_files",
+    "open_input",
+    "sign",
+    "validate",
+    "verify",
+]
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
+
+Progress = Callable[[int], None]
+"""Called with the number of inputs that just finished (in completion order, not input order)."""
+
+# One input as sent to a worker: its position, its path and (sign/extend) its output path.
+_Item = tuple[int, str, str | None]
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one input. The verification outcomes are the ETSI main indications."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    TOTAL_PASSED = "TOTAL-PASSED"
+    TOTAL_FAILED = "TOTAL-FAILED"
+    INDETERMINATE = "INDETERMINATE"
+    DONE = "done"
+    """Signed or extended, output written."""
+    FAILED = "failed"
+    """Signing or extending was refused (bad document, policy, TSA or key problem)."""
+    UNREADABLE = "unreadable"
+    """The file could not be opened at all (the command line exits 2 for these)."""
+    ERROR = "error"
+    """An unexpected internal error on this input; the others are unaffected."""
+
+    @property
+    def positive(self) -> bool:
+        """True for the outcomes that count as success."""
+        return self in (Outcome.VALID, Outcome.TOTAL_PASSED, Outcome.DONE)
 
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """The outcome for one input file.
+    """The outcome for one input.
 
-    ``ok`` is the positive/negative outcome; ``error`` is set when the file could not be read at
-    all (then ``ok`` is false and ``report`` is ``None``). ``report`` is the report's ``to_dict()``
-    form, which is plain data and crosses process boundaries cheaply.
+    ``index`` is the input's position (from 0). ``ok`` is the positive/negative outcome.
+    ``report`` is the report's ``to_dict()`` form (plain data, which crosses process boundaries
+    cheaply), or ``None`` when there is none (unreadable input, signing). ``error`` says why
+    the input could not be processed. ``output`` is the file written by ``sign``/``extend``.
     """
 
+    index: int
     path: str
-    ok: bool
+    outcome: Outcome
     report: dict[str, Any] | None = None
     error: str | None = None
-    summary: str = ""
+    output: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the outcome is positive (valid, TOTAL-PASSED, signed/extended)."""
+        return self.outcome.positive
+
+    @property
+    def unreadable(self) -> bool:
+        """True when the file could not be opened at all."""
+        return self.outcome is Outcome.UNREADABLE
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping (one line of a JSON Lines report)."""
-        out: dict[str, Any] = {"file": self.path, "ok": self.ok}
-        if self.error is not None:
-            out["error"] = self.error
+        """JSON-ready mapping: one line of a JSON Lines report.
+
+        ``file``, ``index`` and ``outcome`` first, then the report's own fields; ``error`` and
+        ``output`` only when set.
+        """
+        out: dict[str, Any] = {"file": self.path, "index": self.index, "outcome": str(self.outcome)}
         if self.report is not None:
             out.update(self.report)
+        if self.error is not None:
+            out["error"] = self.error
+        if self.output is not None:
+            out["output"] = self.output
         return out
 
 
-@dataclass(frozen=True)
-class VerifyJob:
-    """What every worker needs to verify: trust anchors and policy, as plain data.
+# --------------------------------------------------------------------------- jobs
 
-    Kept as PEM/DER bytes and strings so it pickles small and hashes as a cache key.
+
+@dataclass(frozen=True, slots=True)
+class VerifyJob:
+    """What every worker needs to verify: trust anchors, policy and revocation data.
+
+    Kept as PEM/DER bytes and plain values so it pickles small and hashes as the key of the
+    per-process verifier cache. ``min_level`` is ``None`` (or ``"none"``) for no minimum;
+    ``at`` is the validation time (``None``: now, taken per document).
     """
 
     trust_pem: bytes
@@ -71,117 +164,436 @@ class VerifyJob:
     allow_legacy: bool = False
     min_level: str | None = "B-B"
     crls: tuple[bytes, ...] = ()
-    at: str | None = None
-    extra: tuple[tuple[str, str], ...] = field(default=())
+    ocsp_responses: tuple[bytes, ...] = ()
+    at: dt.datetime | None = None
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]], pattern: str = "*.xml") -> Iterator[Path]:
-    """Expand directories (recursively, sorted) into the files matching ``pattern``."""
+class SignerKind(enum.Enum):
+    """Where a :class:`SignerSpec` takes its key from."""
+
+    PEM = "pem"
+    PKCS12 = "pkcs12"
+    PKCS11 = "pkcs11"
+
+
+@dataclass(frozen=True, slots=True)
+class SignerSpec:
+    """How a worker builds its :class:`~edocstd.Signer` (once per process).
+
+    A live signer holds a key handle or an HSM session, which cannot cross processes; this
+    is the recipe instead. It carries secrets (a key, a password or a PIN) to the workers:
+    on a distributed engine, use it only over channels you trust (Dask supports TLS).
+    """
+
+    kind: SignerKind
+    key: bytes = b""
+    cert_pem: bytes = b""
+    chain_pem: bytes | None = None
+    password: str | None = None
+    uri: str = ""
+    module: str | None = None
+
+    @classmethod
+    def from_pem(
+        cls,
+        key_pem: bytes,
+        cert_pem: bytes,
+        chain_pem: bytes | None = None,
+        password: str | None = None,
+    ) -> SignerSpec:
+        """Key and certificates in PEM (see :meth:`edocstd.Signer.from_pem`)."""
+        return cls(SignerKind.PEM, key_pem, cert_pem, chain_pem, password)
+
+    @classmethod
+    def from_pkcs12(cls, p12: bytes, password: str) -> SignerSpec:
+        """A PKCS#12 container (see :meth:`edocstd.Signer.from_pkcs12`)."""
+        return cls(SignerKind.PKCS12, p12, password=password)
+
+    @classmethod
+    def from_pkcs11(cls, uri: str, pin: str, module: str | None = None) -> SignerSpec:
+        """A key on a PKCS#11 token; each worker logs in once (see ``Signer.from_pkcs11``)."""
+        return cls(SignerKind.PKCS11, uri=uri, password=pin, module=module)
+
+    def build(self) -> Signer:
+        """The signer this spec describes."""
+        from edocstd.sign._signer import Signer
+
+        if self.kind is SignerKind.PEM:
+            return Signer.from_pem(self.key, self.cert_pem, self.chain_pem, self.password)
+        if self.kind is SignerKind.PKCS12:
+            return Signer.from_pkcs12(self.key, self.password)
+        return Signer.from_pkcs11(self.uri, self.password or "", module=self.module)
+
+    def __repr__(self) -> str:
+        # Never show key material or secrets in logs and tracebacks.
+        return f"SignerSpec(kind={self.kind.value!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class SignJob:
+    """What every worker needs to sign: the signer recipe and the signature options.
+
+    Names are those of the command line: ``level`` ``"B-B"`` … ``"B-LTA"`` (above B-B a
+    ``tsa`` URL is needed), ``algorithm`` such as ``"rsa-sha256"`` (``None``: follow the
+    key), ``c14n`` ``"exc"``/``"c14n"``/``"c14n11"``, ``digest`` ``"sha256"``…
+    """
+
+    signer: SignerSpec
+    level: str = "B-B"
+    algorithm: str | None = None
+    c14n: str = "exc"
+    digest: str = "sha256"
+    signing_time: dt.datetime | None = None
+    require_schema: bool = True
+    tsa: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_level(self.level, self.tsa, ("B-B", "B-T", "B-LT", "B-LTA"))
+
+
+def _check_level(level: str, tsa: str | None, allowed: tuple[str, ...]) -> None:
+    from edocstd.errors import PolicyError
+
+    if level not in allowed:
+        raise PolicyError(f"level must be one of {', '.join(allowed)}, not {level!r}")
+    if level != "B-B" and not tsa:
+        raise PolicyError(
+            f"level {level} needs a time-stamping authority (tsa) / "
+            f"ระดับ {level} ต้องระบุหน่วยงานประทับรับรองเวลา (TSA)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendJob:
+    """What every worker needs to extend signatures: the target level and the TSA URL."""
+
+    level: str
+    tsa: str
+
+    def __post_init__(self) -> None:
+        _check_level(self.level, self.tsa, ("B-T", "B-LT", "B-LTA"))
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]], suffix: str = ".xml") -> Iterator[Path]:
+    """Expand directories into the files they hold, deterministically.
+
+    A path that is a directory is walked recursively; at each level its entries are taken in
+    sorted order (by name, as code points), sub-directories in place, so the order is stable
+    on every platform. Entries whose name ends with ``suffix`` (case-insensitively) are taken
+    *whatever they are* — regular files, symbolic links (even dangling ones), FIFOs — so that
+    an entry which cannot be read is reported, never silently skipped. Sub-directories (even
+    ones named ``*.xml``) are walked, symbolic links to directories are not followed (no
+    loops), and hidden entries (starting with ``.``) are skipped. Any other path is yielded as
+    given, whatever its name.
+    """
+    low = suffix.lower()
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            yield from sorted(q for q in path.rglob(pattern) if q.is_file())
+            yield from _walk(path, low)
         else:
             yield path
 
 
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    buf: list[_T] = []
-    for item in items:
-        buf.append(item)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
-def _run_ordered(
-    func: Callable[..., list[BatchResult]],
-    job: Any,
-    paths: Iterable[str | os.PathLike[str]],
-    executor: Executor | None,
-    chunk_size: int,
-    window: int | None,
-) -> Iterator[BatchResult]:
-    own = executor is None
-    pool: Executor = executor if executor is not None else ProcessPoolExecutor(_default_workers())
-    limit = window or 4 * _workers_of(pool)
-    pending: deque[Future[list[BatchResult]]] = deque()
+def _walk(directory: Path, suffix: str) -> Iterator[Path]:
     try:
-        for chunk in _chunks((os.fspath(p) for p in paths), chunk_size):
-            pending.append(pool.submit(func, job, chunk))
-            while len(pending) >= limit:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-    finally:
-        for f in pending:
-            f.cancel()
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        # An unlistable directory is reported as one unreadable input.
+        yield directory
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            yield from _walk(Path(entry.path), suffix)
+        elif entry.name.lower().endswith(suffix):
+            yield Path(entry.path)
 
 
-def _default_workers() -> int:
+class Unopenable(Exception):
+    """Internal: the input file cannot be opened at all."""
+
+
+def open_input(path: str) -> IO[bytes]:
+    """Open ``path`` for reading if it is a regular file; raises :class:`Unopenable` if not.
+
+    ``O_NONBLOCK`` keeps a FIFO from blocking the open; the type is checked on the opened
+    descriptor, so a file swapped after a check cannot slip through.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+        raise Unopenable(f"cannot open {path}: {reason}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise Unopenable(f"cannot open {path}: not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", closefd=True)  # the caller closes it
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def default_workers() -> int:
+    """The number of CPUs this process may run on (the default pool size)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
 
 
-def _workers_of(pool: Executor) -> int:
-    n = getattr(pool, "_max_workers", None)
-    return n if isinstance(n, int) and n > 0 else _default_workers()
+class InlineExecutor(Executor):
+    """An executor that runs each task at once, in the calling thread.
 
+    For one-worker runs, debugging and tests: no process is started and nothing is pickled.
+    """
 
-# --------------------------------------------------------------------------- validate
-
-
-def _validate_chunk(_job: None, paths: Sequence[str]) -> list[BatchResult]:
-    from edocstd.errors import InputError
-    from edocstd.schema._validate import validate as _validate
-
-    out: list[BatchResult] = []
-    for p in paths:
+    def submit(self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any) -> Future[_R]:
+        """Run ``fn(*args, **kwargs)`` now; the future is already done."""
+        future: Future[_R] = Future()
         try:
-            report = _validate(Path(p))
-        except InputError as exc:
-            out.append(BatchResult(p, False, error=str(exc), summary=str(exc)))
-            continue
-        out.append(
-            BatchResult(
-                p,
-                report.valid,
-                report.to_dict(),
-                summary="valid" if report.valid else ", ".join(report.codes),
-            )
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+def ignore_sigint() -> None:
+    """Worker-pool initializer: workers ignore SIGINT, and the parent alone handles Ctrl-C."""
+    # Ctrl-C on a terminal reaches the whole process group; only the parent decides what it
+    # means (stop cleanly), so workers must not die half-way through a chunk.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    # Chunks grow 1, 2, 4 … up to ``size``: the first results (and progress) arrive at once,
+    # and a small batch is still spread over every worker.
+    want = 1
+    buf: list[_T] = []
+    for item in items:
+        buf.append(item)
+        if len(buf) >= want:
+            yield buf
+            buf = []
+            want = min(size, want * 2)
+    if buf:
+        yield buf
+
+
+class BatchRun(Iterator[BatchResult], Generic[_T]):
+    """A running batch: iterate it for results in input order.
+
+    Use it as a context manager (or iterate it to the end) so that a pool it created is shut
+    down. :meth:`stop` may be called from a signal handler: iteration then ends at the next
+    result boundary, and :meth:`cancel` cancels the work not yet started and returns every
+    result that finished but was not yet handed out, in input order (with gaps where the work
+    was cancelled).
+    """
+
+    def __init__(
+        self,
+        func: Callable[[_T, list[_Item]], list[BatchResult]],
+        job: _T,
+        items: Iterable[_Item],
+        executor: Executor | None,
+        chunk_size: int,
+        window: int | None,
+        progress: Progress | None,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self._func = func
+        self._job = job
+        self._own = executor is None
+        workers = default_workers()
+        self._pool: Executor = (
+            executor
+            if executor is not None
+            else ProcessPoolExecutor(workers, initializer=ignore_sigint)
         )
-    return out
+        if window is None:
+            window = 1 if isinstance(self._pool, InlineExecutor) else 4 * max(2, workers)
+        self._window = window
+        if self._window < 1:
+            raise ValueError("window must be at least 1")
+        self._chunks = _chunks(items, chunk_size)
+        self._pending: deque[tuple[Future[list[BatchResult]], int]] = deque()
+        self._counted: set[Future[list[BatchResult]]] = set()
+        self._ready: deque[BatchResult] = deque()
+        self._progress = progress
+        self._exhausted = False
+        self._stopping = False
+        self._closed = False
+        try:
+            # Start at once: a process pool forks its workers now, before the caller starts
+            # any threads of its own (a progress display, for instance).
+            self._fill()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- iteration ------------------------------------------------------------------------
+
+    def __iter__(self) -> BatchRun[_T]:
+        return self
+
+    def __next__(self) -> BatchResult:
+        while True:
+            if self._ready:
+                return self._ready.popleft()
+            if self._stopping or self._closed:
+                raise StopIteration
+            self._fill()
+            if not self._pending:
+                self.close()
+                raise StopIteration
+            head, size = self._pending[0]
+            while not head.done() and not self._stopping:
+                self._wait(0.1)
+            if not head.done():
+                raise StopIteration
+            self._count(head, size)
+            self._pending.popleft()
+            self._counted.discard(head)
+            try:
+                results = head.result()
+            except BaseException:
+                self.close()
+                raise
+            self._ready.extend(results)
+
+    def _fill(self) -> None:
+        while not self._exhausted and len(self._pending) < self._window:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._exhausted = True
+                return
+            future = self._pool.submit(self._func, self._job, chunk)
+            self._pending.append((future, len(chunk)))
+
+    def _wait(self, timeout: float) -> None:
+        sizes = {f: n for f, n in self._pending if f not in self._counted}
+        if not sizes:
+            return
+        done, _ = wait(sizes, timeout=timeout, return_when=FIRST_COMPLETED)
+        for f in done:
+            self._count(f, sizes[f])
+
+    def _count(self, future: Future[list[BatchResult]], size: int) -> None:
+        if future in self._counted:
+            return
+        self._counted.add(future)
+        if self._progress is not None and not future.cancelled():
+            self._progress(size)
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask iteration to end at the next result boundary (safe in a signal handler)."""
+        self._stopping = True
+
+    def cancel(self) -> list[BatchResult]:
+        """Cancel the work not started; return the finished results not yet handed out.
+
+        Work already running in a worker cannot be interrupted; it is waited for (a chunk at
+        most per worker), and its results are returned too. The results are in input order;
+        inputs whose work was cancelled are missing. The run is closed afterwards.
+        """
+        self._stopping = True
+        out = list(self._ready)
+        self._ready.clear()
+        for f, _ in self._pending:
+            f.cancel()
+        for f, size in self._pending:
+            if f.cancelled():
+                continue
+            try:
+                out.extend(f.result())
+            except Exception:  # noqa: S112 - a failed chunk has no result to keep
+                continue
+            self._count(f, size)
+        self.close()
+        return out
+
+    def close(self) -> None:
+        """Cancel what is pending and shut down the pool this run created."""
+        if self._closed:
+            return
+        self._closed = True
+        for f, _ in self._pending:
+            f.cancel()
+        self._pending.clear()
+        self._counted.clear()
+        if self._own:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> BatchRun[_T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-def validate(
-    paths: Iterable[str | os.PathLike[str]],
-    *,
-    executor: Executor | None = None,
-    chunk_size: int = 64,
-    window: int | None = None,
-) -> Iterator[BatchResult]:
-    """Validate every file in ``paths``; yields one :class:`BatchResult` per file, in order."""
-    return _run_ordered(_validate_chunk, None, paths, executor, chunk_size, window)
+def _indexed(paths: Iterable[str | os.PathLike[str]]) -> Iterator[_Item]:
+    for i, p in enumerate(paths):
+        yield (i, os.fspath(p), None)
 
 
-# --------------------------------------------------------------------------- verify
+def _indexed_pairs(
+    pairs: Iterable[tuple[str | os.PathLike[str], str | os.PathLike[str]]],
+) -> Iterator[_Item]:
+    for i, (src, dst) in enumerate(pairs):
+        yield (i, os.fspath(src), os.fspath(dst))
 
-_VERIFIERS: dict[VerifyJob, Any] = {}
+
+# --------------------------------------------------------------------------- per-process caches
+
+_cache_lock = threading.Lock()
+_MAX_CACHED = 4
+_VERIFIERS: dict[VerifyJob, Verifier] = {}
+_SIGNERS: dict[SignerSpec, Signer] = {}
 
 
-def _verifier_for(job: VerifyJob) -> Any:
-    """The per-process verifier for ``job``, built once per worker process."""
-    cached = _VERIFIERS.get(job)
-    if cached is None:
+def _cached(cache: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
+    # Dask workers run tasks on threads: build under a lock so each process builds once.
+    with _cache_lock:
+        value = cache.get(key)
+        if value is None:
+            value = build()
+            if len(cache) >= _MAX_CACHED:
+                cache.pop(next(iter(cache)))
+            cache[key] = value
+        return value
+
+
+def _verifier_for(job: VerifyJob) -> Verifier:
+    """The verifier for ``job``, built once per worker process."""
+
+    def build() -> Verifier:
         from edocstd.verify import Policy, TrustStore, Verifier
 
-        cached = Verifier(
+        return Verifier(
             trust=TrustStore.from_pem(job.trust_pem),
             policy=Policy(
                 revocation=job.revocation,
@@ -190,30 +602,89 @@ def _verifier_for(job: VerifyJob) -> Any:
                 min_level=job.min_level,
             ),
             crls=job.crls,
+            ocsp_responses=job.ocsp_responses,
         )
-        _VERIFIERS[job] = cached
-    return cached
+
+    verifier: Verifier = _cached(_VERIFIERS, job, build)
+    return verifier
 
 
-def _verify_chunk(job: VerifyJob, paths: Sequence[str]) -> list[BatchResult]:
-    import datetime as dt
+def _signer_for(spec: SignerSpec) -> Signer:
+    signer: Signer = _cached(_SIGNERS, spec, spec.build)
+    return signer
 
+
+def _unexpected(index: int, path: str, exc: Exception) -> BatchResult:
+    return BatchResult(
+        index, path, Outcome.ERROR, error=f"internal error: {type(exc).__name__}: {exc}"
+    )
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _validate_chunk(_job: None, items: list[_Item]) -> list[BatchResult]:
     from edocstd.errors import InputError
+    from edocstd.schema._validate import edoc_schema
+    from edocstd.schema._validate import validate as _validate
 
-    verifier = _verifier_for(job)
-    at = dt.datetime.fromisoformat(job.at) if job.at else None
+    edoc_schema()  # compiled once per process (cached), before the first document
     out: list[BatchResult] = []
-    for p in paths:
-        path = Path(p)
-        if not path.is_file():
-            out.append(BatchResult(p, False, error="cannot open: no such file"))
-            continue
+    for index, path, _ in items:
         try:
-            report = verifier.assess(path, at=at)
-        except InputError as exc:
-            out.append(BatchResult(p, False, error=str(exc), summary=str(exc)))
+            with open_input(path) as fh:
+                report = _validate(fh)
+        except (Unopenable, InputError) as exc:
+            out.append(BatchResult(index, path, Outcome.UNREADABLE, error=str(exc)))
             continue
-        out.append(BatchResult(p, report.passed, report.to_dict(), summary=report.summary("en")))
+        except Exception as exc:  # one bad input must not sink the batch
+            out.append(_unexpected(index, path, exc))
+            continue
+        outcome = Outcome.VALID if report.valid else Outcome.INVALID
+        out.append(BatchResult(index, path, outcome, report.to_dict()))
+    return out
+
+
+def validate(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    executor: Executor | None = None,
+    chunk_size: int = 32,
+    window: int | None = None,
+    progress: Progress | None = None,
+) -> BatchRun[None]:
+    """Validate every file in ``paths`` (EDOC 1.0 schema and rules), results in input order.
+
+    ``executor``: any executor (default: a process pool with one worker per CPU, shut down
+    when the run ends). ``chunk_size``: the most paths sent in one task. ``window``: the most
+    tasks in flight (default four per CPU) — this bounds memory. ``progress`` is called with
+    the number of inputs that just finished. Each result's ``report`` is
+    ``ValidationReport.to_dict()``.
+    """
+    return BatchRun(_validate_chunk, None, _indexed(paths), executor, chunk_size, window, progress)
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def _verify_chunk(job: VerifyJob, items: list[_Item]) -> list[BatchResult]:
+    from edocstd.schema._validate import edoc_schema
+
+    if job.require_schema:
+        edoc_schema()
+    verifier = _verifier_for(job)
+    out: list[BatchResult] = []
+    for index, path, _ in items:
+        try:
+            with open_input(path) as fh:
+                report = verifier.assess(fh, at=job.at)
+        except Unopenable as exc:
+            out.append(BatchResult(index, path, Outcome.UNREADABLE, error=str(exc)))
+            continue
+        except Exception as exc:  # one bad input must not sink the batch
+            out.append(_unexpected(index, path, exc))
+            continue
+        out.append(BatchResult(index, path, Outcome(report.indication.value), report.to_dict()))
     return out
 
 
@@ -222,8 +693,125 @@ def verify(
     job: VerifyJob,
     *,
     executor: Executor | None = None,
-    chunk_size: int = 64,
+    chunk_size: int = 32,
     window: int | None = None,
-) -> Iterator[BatchResult]:
-    """Verify every file in ``paths`` under ``job``; yields results in input order."""
-    return _run_ordered(_verify_chunk, job, paths, executor, chunk_size, window)
+    progress: Progress | None = None,
+) -> BatchRun[VerifyJob]:
+    """Verify every file in ``paths`` under ``job``; results in input order.
+
+    The options are those of :func:`validate`. Each result's ``report`` is
+    ``VerificationReport.to_dict()``, and its ``outcome`` the main indication.
+    """
+    return BatchRun(_verify_chunk, job, _indexed(paths), executor, chunk_size, window, progress)
+
+
+# --------------------------------------------------------------------------- sign / extend
+
+
+def _sign_chunk(job: SignJob, items: list[_Item]) -> list[BatchResult]:
+    from edocstd._level import Level
+    from edocstd.errors import EdocError
+    from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
+    from edocstd.sign._sign import SchemaCheck, extend_file, sign_file
+
+    signer = _signer_for(job.signer)
+    level = Level.parse(job.level)
+    out: list[BatchResult] = []
+    for index, path, target in items:
+        assert target is not None
+        # Above B-B the B-B signature goes to a temporary file first, so that a TSA failure
+        # leaves no output rather than an output at the wrong level.
+        first = Path(target) if level is Level.B_B else Path(f"{target}.{os.getpid()}.b-b.tmp")
+        try:
+            with open_input(path):
+                pass
+            sign_file(
+                Path(path),
+                first,
+                signer,
+                level=Level.B_B,
+                algorithm=SignatureAlgorithm.from_name(job.algorithm) if job.algorithm else None,
+                c14n=C14N.from_name(job.c14n),
+                digest=DigestAlgorithm.from_name(job.digest),
+                signing_time=job.signing_time,
+                schema=SchemaCheck.REQUIRE if job.require_schema else SchemaCheck.SKIP,
+            )
+            if level > Level.B_B:
+                extend_file(first, Path(target), level=level, tsa=job.tsa)
+        except Unopenable as exc:
+            out.append(BatchResult(index, path, Outcome.UNREADABLE, error=str(exc)))
+            continue
+        except EdocError as exc:
+            out.append(BatchResult(index, path, Outcome.FAILED, error=str(exc)))
+            continue
+        except Exception as exc:  # one bad input must not sink the batch
+            out.append(_unexpected(index, path, exc))
+            continue
+        finally:
+            if level is not Level.B_B:
+                first.unlink(missing_ok=True)
+        out.append(BatchResult(index, path, Outcome.DONE, output=target))
+    return out
+
+
+def sign(
+    pairs: Iterable[tuple[str | os.PathLike[str], str | os.PathLike[str]]],
+    job: SignJob,
+    *,
+    executor: Executor | None = None,
+    chunk_size: int = 8,
+    window: int | None = None,
+    progress: Progress | None = None,
+) -> BatchRun[SignJob]:
+    """Sign each ``(input, output)`` file pair under ``job``; results in input order.
+
+    Each output is written atomically (never half-written); an input that is refused (an
+    invalid EDOC document, say) gives a ``failed`` result with the reason, and no output.
+    Above B-B the signature is then extended with the job's TSA. The options are those of
+    :func:`validate`.
+    """
+    return BatchRun(_sign_chunk, job, _indexed_pairs(pairs), executor, chunk_size, window, progress)
+
+
+def _extend_chunk(job: ExtendJob, items: list[_Item]) -> list[BatchResult]:
+    from edocstd._level import Level
+    from edocstd.errors import EdocError
+    from edocstd.sign._sign import extend_file
+
+    level = Level.parse(job.level)
+    out: list[BatchResult] = []
+    for index, path, target in items:
+        assert target is not None
+        try:
+            with open_input(path):
+                pass
+            extend_file(Path(path), Path(target), level=level, tsa=job.tsa)
+        except Unopenable as exc:
+            out.append(BatchResult(index, path, Outcome.UNREADABLE, error=str(exc)))
+            continue
+        except EdocError as exc:
+            out.append(BatchResult(index, path, Outcome.FAILED, error=str(exc)))
+            continue
+        except Exception as exc:  # one bad input must not sink the batch
+            out.append(_unexpected(index, path, exc))
+            continue
+        out.append(BatchResult(index, path, Outcome.DONE, output=target))
+    return out
+
+
+def extend(
+    pairs: Iterable[tuple[str | os.PathLike[str], str | os.PathLike[str]]],
+    job: ExtendJob,
+    *,
+    executor: Executor | None = None,
+    chunk_size: int = 8,
+    window: int | None = None,
+    progress: Progress | None = None,
+) -> BatchRun[ExtendJob]:
+    """Extend the signatures of each ``(input, output)`` file pair to ``job.level``.
+
+    Outputs are written atomically; the options are those of :func:`validate`.
+    """
+    return BatchRun(
+        _extend_chunk, job, _indexed_pairs(pairs), executor, chunk_size, window, progress
+    )

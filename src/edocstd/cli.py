@@ -13,10 +13,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from edocstd.errors import EdocError, InputError
+from edocstd._clirun import CliUsageError
+from edocstd.errors import EdocError
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
@@ -56,43 +58,40 @@ def _print_json(data: Any, out: TextIO) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from edocstd.schema._validate import validate
+    from edocstd import batch
 
-    results: list[dict[str, Any]] = []
-    exit_code = EXIT_OK
-    for name in args.files:
-        try:
-            path = _readable(name)
-            report = validate(path)
-        except (_UsageError, InputError) as exc:
-            exit_code = EXIT_USAGE
-            if args.json:
-                results.append({"file": name, "valid": False, "problems": [], "error": str(exc)})
-            else:
-                print(f"{name}: {exc}", file=sys.stderr)
-            continue
-        if not report.valid and exit_code == EXIT_OK:
-            exit_code = EXIT_NEGATIVE
-        if args.json:
-            results.append({"file": name, **report.to_dict()})
-            continue
-        if report.valid:
-            print(f"{name}: " + _t(args.lang, "ถูกต้อง", "valid"))
-        else:
-            print(
-                f"{name}: "
-                + _t(
-                    args.lang,
-                    f"ไม่ถูกต้อง ({len(report.problems)} ปัญหา)",
-                    f"invalid ({len(report.problems)} problem"
-                    f"{'s' if len(report.problems) != 1 else ''})",
-                )
+    def start(executor: Executor, chunk: int, progress: batch.Progress) -> batch.BatchRun[Any]:
+        return batch.validate(
+            batch.iter_files(args.files), executor=executor, chunk_size=chunk, progress=progress
+        )
+
+    def json_entry(r: batch.BatchResult) -> dict[str, Any]:
+        if r.report is None:
+            return {"file": r.path, "valid": False, "problems": [], "error": r.error or ""}
+        return {"file": r.path, **r.report}
+
+    def human(r: batch.BatchResult) -> None:
+        if r.report is None:
+            return
+        problems = r.report["problems"]
+        if r.outcome is batch.Outcome.VALID:
+            print(f"{r.path}: " + _t(args.lang, "ถูกต้อง", "valid"))
+            return
+        print(
+            f"{r.path}: "
+            + _t(
+                args.lang,
+                f"ไม่ถูกต้อง ({len(problems)} ปัญหา)",
+                f"invalid ({len(problems)} problem{'s' if len(problems) != 1 else ''})",
             )
-            for p in report.problems:
-                print(f"  {p.code} {p.location}: {p.message(args.lang)}")
-    if args.json:
-        _print_json(results, sys.stdout)
-    return exit_code
+        )
+        for p in problems:
+            where = p["location"] if p["line"] is None else f"{p['location']} (line {p['line']})"
+            print(
+                f"  {p['code']} {where}: {p['message_th' if args.lang == 'th' else 'message_en']}"
+            )
+
+    return _run_many(args, start, json_entry, human)
 
 
 # --------------------------------------------------------------------------- fingerprint
@@ -218,43 +217,111 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from edocstd.verify import Policy, TrustStore, Verifier
+    from edocstd import batch
+    from edocstd.verify import Policy, Verifier
 
     if not args.trust:
         raise _UsageError("verify needs at least one --trust PEM")
-    trust = TrustStore.from_pem(b"".join(_readable(t).read_bytes() for t in args.trust))
-    crls = tuple(_readable(c).read_bytes() for c in args.crl)
     min_level = None if args.min_level.lower() == "none" else args.min_level
-    policy = Policy(
+    job = batch.VerifyJob(
+        trust_pem=b"".join(_readable(t).read_bytes() for t in args.trust),
         revocation=args.revocation,
         require_schema=not args.no_schema,
         allow_legacy=args.allow_sha1,
         min_level=min_level,
+        crls=tuple(_readable(c).read_bytes() for c in args.crl),
+        at=_parse_time(args.at) if args.at else None,
     )
-    verifier = Verifier(trust=trust, policy=policy, crls=crls)
-    at = _parse_time(args.at) if args.at else None
-    exit_code = EXIT_OK
-    results: list[dict[str, Any]] = []
-    for name in args.files:
-        try:
-            path = _readable(name)
-        except _UsageError as exc:
-            exit_code = EXIT_USAGE
-            if args.json:
-                results.append({"file": name, "indication": None, "error": str(exc)})
-            else:
-                print(str(exc), file=sys.stderr)
-            continue
-        report = verifier.assess(path, at=at)
-        if not report.passed and exit_code == EXIT_OK:
-            exit_code = EXIT_NEGATIVE
-        if args.json:
-            results.append({"file": name, **report.to_dict()})
-        else:
-            print(f"{name}: {report.summary(args.lang)}")
-    if args.json:
-        _print_json(results, sys.stdout)
-    return exit_code
+    # Check the trust anchors and the policy here, once, rather than in every worker.
+    from edocstd.verify import TrustStore
+
+    Verifier(
+        trust=TrustStore.from_pem(job.trust_pem),
+        policy=Policy(job.revocation, job.require_schema, job.allow_legacy, job.min_level),
+        crls=job.crls,
+    )
+
+    def start(executor: Executor, chunk: int, progress: batch.Progress) -> batch.BatchRun[Any]:
+        return batch.verify(
+            batch.iter_files(args.files),
+            job,
+            executor=executor,
+            chunk_size=chunk,
+            progress=progress,
+        )
+
+    def json_entry(r: batch.BatchResult) -> dict[str, Any]:
+        if r.report is None:
+            return {"file": r.path, "indication": None, "error": r.error or ""}
+        return {"file": r.path, **r.report}
+
+    def human(r: batch.BatchResult) -> None:
+        if r.report is None:
+            return
+        print(f"{r.path}: {_verify_summary(r.report, args.lang)}")
+
+    return _run_many(args, start, json_entry, human)
+
+
+def _verify_summary(report: dict[str, Any], lang: str) -> str:
+    """The report's summary lines, rebuilt from its ``to_dict()`` form (see ``summary()``)."""
+    th = lang == "th"
+    ind = report["indication"]
+    if th:
+        from edocstd.verify import Indication
+
+        ind = Indication(ind).th
+    sub = f"/{report['sub_indication']}" if report["sub_indication"] else ""
+    msg = report["message_th" if th else "message_en"]
+    lines = [f"{ind}{sub}: {msg}" if msg else f"{ind}{sub}"]
+    for i, sig in enumerate(report["signatures"], 1):
+        lines.append(f"  {'ลายมือชื่อที่' if th else 'signature'} {i}: {_sig_summary(sig, th)}")
+    return "\n".join(lines)
+
+
+def _sig_summary(sig: dict[str, Any], th: bool) -> str:
+    from edocstd.verify import Indication
+
+    who = sig["signer"] or ("ไม่ทราบผู้ลงนาม" if th else "unknown signer")
+    ind = Indication(sig["indication"]).th if th else sig["indication"]
+    sub = f"/{sig['sub_indication']}" if sig["sub_indication"] else ""
+    level = sig["level"]
+    head = f"{ind}{sub} — {who}"
+    if level:
+        words = "XMLDSig ไม่ใช่ AdES" if th else "XMLDSig, not AdES"
+        head += f" ({words if level == 'XMLDSig' else 'XAdES ' + level})"
+    if sig["legacy"]:
+        head += " [อัลกอริทึมรุ่นเก่า]" if th else " [legacy algorithm]"
+    msg = sig["message_th" if th else "message_en"]
+    return f"{head}: {msg}" if msg else head
+
+
+# --------------------------------------------------------------------------- many inputs
+
+
+def _run_many(
+    args: argparse.Namespace,
+    start: Callable[[Executor, int, Callable[[int], None]], Any],
+    json_entry: Callable[[Any], dict[str, Any]],
+    human: Callable[[Any], None],
+) -> int:
+    """Run ``validate``/``verify`` over every input: progress, report, summary, exit code."""
+    from edocstd import _clirun
+
+    return _clirun.run_many(
+        _clirun.Options(
+            jobs=args.jobs,
+            report=args.report,
+            json=args.json,
+            quiet=args.quiet,
+            lang=args.lang,
+            command=args.command,
+            inputs=tuple(args.files),
+        ),
+        start,
+        json_entry,
+        human,
+    )
 
 
 # --------------------------------------------------------------------------- extend
@@ -297,9 +364,26 @@ def _parser() -> argparse.ArgumentParser:
     def lang(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--lang", choices=("th", "en"), default="en", help="message language")
 
+    def many(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--jobs",
+            "-j",
+            type=int,
+            default=0,
+            metavar="N",
+            help="worker processes (default 0: one per CPU; 1: no worker process)",
+        )
+        sp.add_argument(
+            "--report", metavar="FILE", help="write a JSON Lines report, one line per input"
+        )
+        sp.add_argument(
+            "--quiet", "-q", action="store_true", help="no line per input (summary and report only)"
+        )
+
     sp = sub.add_parser("validate", help="validate documents against EDOC 1.0")
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="+", metavar="FILE|DIR")
     sp.add_argument("--json", action="store_true", help="print a JSON array")
+    many(sp)
     lang(sp)
     sp.set_defaults(func=_cmd_validate)
 
@@ -340,7 +424,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_sign)
 
     sp = sub.add_parser("verify", help="verify the signatures of documents")
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="+", metavar="FILE|DIR")
     sp.add_argument("--trust", metavar="PEM", action="append", default=[])
     sp.add_argument("--at", metavar="ISO8601")
     sp.add_argument("--revocation", default="offline", choices=("none", "offline", "online"))
@@ -349,6 +433,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--allow-sha1", action="store_true", help="accept SHA-1/MD5 (as legacy)")
     sp.add_argument("--no-schema", action="store_true")
     sp.add_argument("--json", action="store_true")
+    many(sp)
     lang(sp)
     sp.set_defaults(func=_cmd_verify)
 
@@ -371,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except _UsageError as exc:
+    except (_UsageError, CliUsageError) as exc:
         print(f"edocstd: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except EdocError as exc:
