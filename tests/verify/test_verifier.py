@@ -502,11 +502,12 @@ def test_an_unexpected_error_in_a_check_becomes_a_report(
     assert "could not be processed" in report.message_en
 
 
-def test_online_mode_without_reachable_revocation_data_is_try_later(
-    signed_edoc: bytes, trust: TrustStore
-) -> None:
-    # The test PKI's certificates name no OCSP responder or CRL, so nothing can be fetched
+def test_online_mode_without_reachable_revocation_data_is_try_later() -> None:
+    # A PKI whose certificates name no OCSP responder or CRL, so nothing can be fetched
     # (and nothing is contacted); the outcome must not be a pass.
-    report = Verifier(trust=trust, policy=Policy(revocation="online")).assess(signed_edoc)
+    bare = TestPKI.generate()
+    signed = sign(sample_xml(), signer_for(bare.signer, bare))
+    trust = TrustStore.from_pem(bare.trust_pem())
+    report = Verifier(trust=trust, policy=Policy(revocation="online")).assess(signed)
     assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, S.TRY_LATER)
     assert "try again later" in report.message_en

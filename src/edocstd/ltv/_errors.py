@@ -35,6 +35,8 @@ class Failure(enum.Enum):
     """An algorithm, policy OID or extension is not allowed by the caller's policy."""
     FRESHNESS = "freshness"
     """The data is not valid at the validation time (too old, or from the future)."""
+    ORDER = "order"
+    """Time-stamps of one signature claim times in an impossible order."""
 
 
 _TH = {
@@ -47,6 +49,7 @@ _TH = {
     Failure.CHAIN: "ใบรับรองของผู้ลงนามไม่เชื่อมโยงถึงผู้ออกใบรับรองที่เชื่อถือได้",
     Failure.POLICY: "อัลกอริทึม นโยบาย หรือส่วนขยายไม่เป็นไปตามนโยบายที่กำหนด",
     Failure.FRESHNESS: "ข้อมูลไม่เป็นปัจจุบัน ณ เวลาที่ตรวจสอบ",
+    Failure.ORDER: "การประทับเวลาระบุเวลาที่ลำดับไม่สอดคล้องกัน (ครั้งก่อนช้ากว่าครั้งหลัง)",
 }
 
 

@@ -63,6 +63,7 @@ from edocstd.sign._c14n import c14n, digest_tree
 from edocstd.sign._xades import qualifying_properties, unsigned_signature_properties
 
 __all__ = [
+    "TimeStampFailure",
     "TimeStampKind",
     "TimeStampResult",
     "ValidationData",
@@ -71,6 +72,7 @@ __all__ = [
     "add_validation_data",
     "archive_timestamp_digest",
     "augmenter",
+    "check_timestamps",
     "embedded_validation_data",
     "extend",
     "gather_validation_data",
@@ -658,6 +660,92 @@ class TimeStampResult:
     ``genTime`` when one covers this token, else the validation time)."""
 
 
+@dataclass(frozen=True)
+class TimeStampFailure:
+    """One time-stamp of a signature that did not validate."""
+
+    kind: str
+    error: TimeStampError
+    token: TimeStampToken | None = None
+    """The parsed token, when it could at least be parsed."""
+
+
+def check_timestamps(
+    tree: etree._ElementTree,
+    signature: etree._Element,
+    *,
+    trust_roots: Sequence[CertLike],
+    at: dt.datetime | None = None,
+    policy: TimeStampPolicy | None = None,
+    extra: ValidationData | None = None,
+) -> list[TimeStampResult | TimeStampFailure]:
+    """Check every ``SignatureTimeStamp`` and ``ArchiveTimeStamp`` of ``signature``; one
+    entry per time-stamp, in document order, each a :class:`TimeStampResult` or a
+    :class:`TimeStampFailure`. Never raises on hostile content.
+
+    Checks each imprint against the signature as it stands, then each token with
+    :func:`~edocstd.ltv.validate_timestamp_token`, using the embedded certificates and
+    revocation data plus ``extra`` (never the network). Tokens are processed last to first;
+    a token covered by a later, valid archive time-stamp is validated at that time-stamp's
+    ``genTime``.
+    """
+    moment = utc(at)
+    extra = extra or ValidationData()
+    try:
+        embedded = embedded_validation_data(signature)
+    except TimeStampError:
+        # Undecodable validation data must not hide the tokens: each is judged (and fails)
+        # with what remains usable.
+        embedded = ValidationData()
+    certs = usable_certs([*embedded.certificates, *extra.certificates])
+    crls = [*embedded.crls, *extra.crls]
+    ocsps = [*embedded.ocsps, *extra.ocsps]
+    results: list[TimeStampResult | TimeStampFailure] = []
+    poe = moment
+    previous_gen: dt.datetime | None = None
+    for el in reversed(_timestamp_elements(signature)):
+        kind = TimeStampKind.ARCHIVE if el.tag == _ARCHIVE_TS else TimeStampKind.SIGNATURE
+        token: TimeStampToken | None = None
+        try:
+            token = _token_of(el)
+            method = _method_of(el)
+            if kind == TimeStampKind.SIGNATURE:
+                digest = signature_timestamp_digest(signature, method, token.hash_algorithm)
+            else:
+                digest = archive_timestamp_digest(
+                    tree, signature, method, token.hash_algorithm, before=el
+                )
+            if previous_gen is not None and token.gen_time > previous_gen:
+                raise TimeStampError(
+                    Failure.ORDER, "a time-stamp claims a time after a later time-stamp"
+                )
+            validated = validate_timestamp_token(
+                token,
+                trust_roots=trust_roots,
+                digest=digest,
+                at=poe,
+                other_certs=certs,
+                crls=crls,
+                ocsps=ocsps,
+                policy=policy,
+            )
+        except TimeStampError as exc:
+            results.append(TimeStampFailure(kind, exc, token))
+            continue
+        except (ValueError, TypeError, KeyError, etree.LxmlError) as exc:
+            # Hostile structure that slipped past the typed checks (an unknown hash name, a
+            # tree that cannot be canonicalized): still a refusal with a reason.
+            error = TimeStampError(Failure.MALFORMED, f"{type(exc).__name__}: {str(exc)[:200]}")
+            results.append(TimeStampFailure(kind, error, token))
+            continue
+        results.append(TimeStampResult(kind=kind, validated=validated, validated_at=poe))
+        previous_gen = token.gen_time
+        if kind == TimeStampKind.ARCHIVE:
+            poe = token.gen_time
+    results.reverse()
+    return results
+
+
 def validate_timestamps(
     tree: etree._ElementTree,
     signature: etree._Element,
@@ -669,51 +757,14 @@ def validate_timestamps(
 ) -> list[TimeStampResult]:
     """Validate every ``SignatureTimeStamp`` and ``ArchiveTimeStamp`` of ``signature``.
 
-    Checks each imprint against the signature as it stands, then each token with
-    :func:`~edocstd.ltv.validate_timestamp_token`, using the embedded certificates and
-    revocation data plus ``extra`` (never the network). Tokens are processed last to first;
-    a token covered by a later archive time-stamp is validated at that time-stamp's
-    ``genTime``. Raises :class:`~edocstd.ltv.TimeStampError` on the first failure; returns
-    the results in document order.
+    As :func:`check_timestamps`, but raises :class:`~edocstd.ltv.TimeStampError` for the
+    first failure (in the order of processing, last to first); returns the results in
+    document order.
     """
-    moment = utc(at)
-    extra = extra or ValidationData()
-    embedded = embedded_validation_data(signature)
-    certs = usable_certs([*embedded.certificates, *extra.certificates])
-    crls = [*embedded.crls, *extra.crls]
-    ocsps = [*embedded.ocsps, *extra.ocsps]
-    elements = _timestamp_elements(signature)
-    results: list[TimeStampResult] = []
-    poe = moment
-    previous_gen: dt.datetime | None = None
-    for el in reversed(elements):
-        token = _token_of(el)
-        method = _method_of(el)
-        if el.tag == _SIGNATURE_TS:
-            digest = signature_timestamp_digest(signature, method, token.hash_algorithm)
-            kind = TimeStampKind.SIGNATURE
-        else:
-            digest = archive_timestamp_digest(
-                tree, signature, method, token.hash_algorithm, before=el
-            )
-            kind = TimeStampKind.ARCHIVE
-        if previous_gen is not None and token.gen_time > previous_gen:
-            raise TimeStampError(
-                Failure.FRESHNESS, "a time-stamp claims a time after a later time-stamp"
-            )
-        validated = validate_timestamp_token(
-            token,
-            trust_roots=trust_roots,
-            digest=digest,
-            at=poe,
-            other_certs=certs,
-            crls=crls,
-            ocsps=ocsps,
-            policy=policy,
-        )
-        results.append(TimeStampResult(kind=kind, validated=validated, validated_at=poe))
-        previous_gen = token.gen_time
-        if el.tag == _ARCHIVE_TS:
-            poe = token.gen_time
-    results.reverse()
-    return results
+    checked = check_timestamps(
+        tree, signature, trust_roots=trust_roots, at=at, policy=policy, extra=extra
+    )
+    for item in reversed(checked):
+        if isinstance(item, TimeStampFailure):
+            raise item.error
+    return [item for item in checked if isinstance(item, TimeStampResult)]

@@ -44,7 +44,6 @@ from edocstd.ltv._common import CertLike, PathCache, as_asn1_certs, run_sync, ut
 from edocstd.ltv._crl import check_crl
 from edocstd.ltv._errors import LtvError, TimeStampError
 from edocstd.ltv._levels import (
-    TimeStampKind,
     TimeStampResult,
     ValidationData,
     embedded_validation_data,
@@ -55,7 +54,15 @@ from edocstd.ltv._ocsp import check_ocsp_response
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationStatus
 from edocstd.ltv._tsp import TimeStampPolicy
 
-__all__ = ["CertificateStatus", "LongTermOutcome", "LongTermResult", "assess_long_term"]
+__all__ = [
+    "CertificateStatus",
+    "LongTermOutcome",
+    "LongTermResult",
+    "RevocationJudgement",
+    "assess_long_term",
+    "best_signature_time",
+    "judge_revocation",
+]
 
 _D = f"{{{DS}}}"
 _OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
@@ -127,8 +134,7 @@ def assess_long_term(
         return LongTermResult(
             LongTermOutcome.TIMESTAMP_FAILURE, moment, detail=exc.message_en, timestamp_error=exc
         )
-    signature_stamps = [s for s in stamps if s.kind == TimeStampKind.SIGNATURE]
-    poe = min(s.validated.token.gen_time for s in signature_stamps) if signature_stamps else None
+    poe = best_signature_time(stamps)
     best = poe or moment
 
     embedded = embedded_validation_data(signature)
@@ -155,14 +161,66 @@ def assess_long_term(
             return LongTermResult(LongTermOutcome.CHAIN_FAILURE, best, stamps, detail=str(exc))
         _PATHS.put(key, tuple(c.dump() for c in chain_certs))
 
-    crls = [*embedded.crls, *extra.crls]
-    ocsps = [*embedded.ocsps, *extra.ocsps]
+    judged = judge_revocation(
+        chain_certs,
+        crls=[*embedded.crls, *extra.crls],
+        ocsps=[*embedded.ocsps, *extra.ocsps],
+        at=moment,
+        poe=poe,
+        freshness=freshness,
+    )
+    return LongTermResult(judged.outcome, best, stamps, judged.chain, judged.detail)
+
+
+def best_signature_time(stamps: Sequence[TimeStampResult]) -> dt.datetime | None:
+    """The earliest ``genTime`` among valid time-stamps that cover the signature value.
+
+    Every signature and archive time-stamp covers ``ds:SignatureValue``, so each is a proof
+    of existence of the signature; the earliest is the best one (EN 319 102-1 §5.6.2.4).
+    """
+    return min((s.validated.token.gen_time for s in stamps), default=None)
+
+
+@dataclass(frozen=True)
+class RevocationJudgement:
+    """What :func:`judge_revocation` found for a certificate path."""
+
+    outcome: LongTermOutcome
+    """``PASSED``, ``REVOKED``, ``REVOKED_NO_POE`` or ``NO_REVOCATION_DATA``."""
+    chain: tuple[CertificateStatus, ...]
+    """One entry per certificate judged (the trust anchor last, without status)."""
+    detail: str = ""
+    revoked_index: int | None = None
+    """Position in the path of the revoked certificate (0: the signer), if any."""
+    revocation_time: dt.datetime | None = None
+
+
+def judge_revocation(
+    path: Sequence[CertLike],
+    *,
+    crls: Sequence[bytes],
+    ocsps: Sequence[bytes],
+    at: dt.datetime,
+    poe: dt.datetime | None,
+    freshness: FreshnessPolicy | None = None,
+) -> RevocationJudgement:
+    """Judge the revocation status of ``path`` (signer first, trust anchor last).
+
+    Each certificate below the anchor needs a checked answer from ``crls``/``ocsps``
+    (anything unusable is ignored, never trusted). ``poe`` is the proven existence time of
+    the signature: a revocation dated after it does not hurt; one at or before it gives
+    ``REVOKED``; without a ``poe`` any revocation up to ``at`` gives ``REVOKED_NO_POE``.
+    Data issued after ``poe`` counts as fresh (see :class:`FreshnessPolicy`).
+    """
+    moment = utc(at)
+    certs = as_asn1_certs(path)
+    best = poe or moment
     rules = freshness or FreshnessPolicy()
     statuses: list[CertificateStatus] = []
     outcome = LongTermOutcome.PASSED
     detail = ""
-    for cert, issuer in itertools.pairwise(chain_certs):
-        status = _best_status(cert, issuer, crls, ocsps, moment, poe, rules)
+    for index, (cert, issuer) in enumerate(itertools.pairwise(certs)):
+        status = _best_status(cert, issuer, list(crls), list(ocsps), moment, poe, rules)
         statuses.append(CertificateStatus(cert.dump(), status))
         name = cert.subject.human_friendly
         if status is not None and status.status is CertStatus.REVOKED:
@@ -170,13 +228,16 @@ def assess_long_term(
                 proven = poe is not None
                 outcome = LongTermOutcome.REVOKED if proven else LongTermOutcome.REVOKED_NO_POE
                 detail = f"{name} was revoked at {status.revocation_time}"
-                break
+                return RevocationJudgement(
+                    outcome, tuple(statuses), detail, index, status.revocation_time
+                )
             continue  # revoked only after the proven time: the signature stands
         if status is None and not _nocheck(cert) and outcome is LongTermOutcome.PASSED:
             outcome = LongTermOutcome.NO_REVOCATION_DATA
             detail = f"no usable revocation data for {name}"
-    statuses.append(CertificateStatus(chain_certs[-1].dump(), None))
-    return LongTermResult(outcome, best, stamps, tuple(statuses), detail)
+    if certs:
+        statuses.append(CertificateStatus(certs[-1].dump(), None))
+    return RevocationJudgement(outcome, tuple(statuses), detail)
 
 
 _PATHS = PathCache()

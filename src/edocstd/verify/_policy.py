@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from edocstd._level import Level
@@ -47,6 +49,8 @@ class Policy:
     ``min_level``: the lowest acceptable signature level (``"B-B"`` default); ``None`` (or
     ``"none"``, as the CLI spells it) also accepts plain XMLDSig enveloped signatures, reported
     as "XMLDSig, not AdES".
+    ``tsa_policies``: the time-stamping policy OIDs (dotted, e.g. the ETDA TSA's) accepted in
+    signature and archive time-stamps; ``None`` (default) accepts any policy of a trusted TSA.
 
     Values are validated at construction; a bad one raises :class:`~edocstd.PolicyError`.
     """
@@ -55,6 +59,7 @@ class Policy:
     require_schema: bool
     allow_legacy: bool
     min_level: Level | None
+    tsa_policies: frozenset[str] | None
 
     def __init__(
         self,
@@ -62,6 +67,7 @@ class Policy:
         require_schema: bool = True,
         allow_legacy: bool = False,
         min_level: str | Level | None = Level.B_B,
+        tsa_policies: Iterable[str] | None = None,
     ) -> None:
         if not isinstance(require_schema, bool):
             raise PolicyError("require_schema must be True or False")
@@ -89,6 +95,7 @@ class Policy:
         object.__setattr__(self, "require_schema", require_schema)
         object.__setattr__(self, "allow_legacy", allow_legacy)
         object.__setattr__(self, "min_level", level)
+        object.__setattr__(self, "tsa_policies", _oids(tsa_policies))
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready mapping of the settings."""
@@ -97,4 +104,22 @@ class Policy:
             "require_schema": self.require_schema,
             "allow_legacy": self.allow_legacy,
             "min_level": None if self.min_level is None else self.min_level.value,
+            "tsa_policies": None if self.tsa_policies is None else sorted(self.tsa_policies),
         }
+
+
+_OID = re.compile(r"[0-2](\.(0|[1-9][0-9]*))+")
+
+
+def _oids(values: Iterable[str] | None) -> frozenset[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str | bytes):
+        raise PolicyError("tsa_policies must be a collection of OIDs, not a single string")
+    out = frozenset(values)
+    for oid in out:
+        if not isinstance(oid, str) or not _OID.fullmatch(oid):
+            raise PolicyError(f"tsa_policies: {oid!r} is not a dotted object identifier")
+    if not out:
+        raise PolicyError("tsa_policies is empty: no time-stamp could ever be accepted")
+    return out

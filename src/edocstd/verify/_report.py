@@ -22,6 +22,7 @@ __all__ = [
     "Indication",
     "SignatureReport",
     "SubIndication",
+    "TimeStampReport",
     "VerificationReport",
     "VerifiedDocument",
 ]
@@ -105,6 +106,44 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeStampReport:
+    """One RFC 3161 time-stamp of a signature, as judged.
+
+    ``kind`` is ``"SignatureTimeStamp"`` (B-T) or ``"ArchiveTimeStamp"`` (B-LTA); ``time`` the
+    TSA's ``genTime`` (``None`` when the token could not even be read); ``tsa`` the subject of
+    the TSA certificate and ``chain`` the subjects of its validated path (TSA first, trust
+    anchor last); ``validated_at`` the time the TSA path was judged at (a later archive
+    time-stamp's time when one covers this token, else the validation time).
+    """
+
+    kind: str
+    passed: bool
+    message_en: str
+    message_th: str
+    time: dt.datetime | None = None
+    tsa: str | None = None
+    chain: tuple[str, ...] = ()
+    policy: str | None = None
+    hash_algorithm: str | None = None
+    validated_at: dt.datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "kind": self.kind,
+            "passed": self.passed,
+            "time": _iso(self.time),
+            "tsa": self.tsa,
+            "chain": list(self.chain),
+            "policy": self.policy,
+            "hash_algorithm": self.hash_algorithm,
+            "validated_at": _iso(self.validated_at),
+            "message_en": self.message_en,
+            "message_th": self.message_th,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class SignatureReport:
     """The outcome for one ``ds:Signature``.
 
@@ -134,6 +173,8 @@ class SignatureReport:
     covers_th: str = ""
     legacy: bool = False
     revocation: str = "not checked"
+    timestamps: tuple[TimeStampReport, ...] = ()
+    best_signature_time: dt.datetime | None = None
 
     @property
     def passed(self) -> bool:
@@ -162,6 +203,8 @@ class SignatureReport:
             "canonicalization": self.canonicalization,
             "signing_time": _iso(self.claimed_signing_time),
             "timestamp_times": [_iso(t) for t in self.timestamp_times],
+            "timestamps": [t.to_dict() for t in self.timestamps],
+            "best_signature_time": _iso(self.best_signature_time),
             "covers": self.covers,
             "covers_th": self.covers_th,
             "legacy": self.legacy,
@@ -181,6 +224,9 @@ class SignatureReport:
             head += f" ({level})"
         if self.legacy:
             head += " [อัลกอริทึมรุ่นเก่า]" if lang == "th" else " [legacy algorithm]"
+        if self.best_signature_time is not None:
+            when = self.best_signature_time.isoformat()
+            head += f" [ประทับเวลา {when}]" if lang == "th" else f" [time-stamped {when}]"
         return f"{head}: {msg}" if msg else head
 
 

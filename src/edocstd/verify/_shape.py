@@ -178,6 +178,8 @@ class SignatureShape:
     cert_ref_version: int = 0
     embedded_crls: tuple[bytes, ...] = ()
     embedded_ocsps: tuple[bytes, ...] = ()
+    timestamped: bool = False
+    """The signature carries at least one signature or archive time-stamp."""
     notes_en: list[str] = field(default_factory=list)
     notes_th: list[str] = field(default_factory=list)
 
@@ -872,24 +874,31 @@ def _cert_refs(el: etree._Element, v2: bool) -> tuple[CertRef, ...]:
 
 
 def _read_unsigned(shape: SignatureShape, up: etree._Element) -> None:
-    """Note what the unsigned properties carry; keep embedded revocation data for later use."""
+    """Detect the level the unsigned properties reach; keep embedded revocation data.
+
+    B-T needs a ``SignatureTimeStamp``; B-LT adds ``CertificateValues`` and
+    ``RevocationValues``; B-LTA adds an ``ArchiveTimeStamp`` (EN 319 132-1 §6). Whether the
+    time-stamps and data are any good is judged later, by the long-term validation step.
+    """
+    seen: set[str] = set()
     for part in _elements(up):
         if part.tag != f"{_X}UnsignedSignatureProperties":
             continue
         for prop in _elements(part):
+            seen.add(prop.tag)
             if prop.tag == f"{_X}RevocationValues":
                 crls, ocsps = _revocation_values(prop)
                 shape.embedded_crls += crls
                 shape.embedded_ocsps += ocsps
-            elif prop.tag in (f"{_X}SignatureTimeStamp", f"{_X141}ArchiveTimeStamp"):
-                shape.notes_en.append(
-                    f"the signature carries a {etree.QName(prop).localname} that this "
-                    "verifier does not evaluate; the signature is judged at level B-B"
-                )
-                shape.notes_th.append(
-                    f"ลายมือชื่อมี {etree.QName(prop).localname} ที่ตัวตรวจสอบนี้ไม่ได้ประเมิน "
-                    "จึงตัดสินลายมือชื่อที่ระดับ B-B"
-                )
+    shape.timestamped = bool(seen & {f"{_X}SignatureTimeStamp", f"{_X141}ArchiveTimeStamp"})
+    if f"{_X}SignatureTimeStamp" not in seen:
+        return
+    shape.level = Level.B_T
+    if f"{_X}CertificateValues" not in seen or f"{_X}RevocationValues" not in seen:
+        return
+    shape.level = Level.B_LT
+    if f"{_X141}ArchiveTimeStamp" in seen:
+        shape.level = Level.B_LTA
 
 
 def _revocation_values(el: etree._Element) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:

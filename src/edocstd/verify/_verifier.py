@@ -41,6 +41,23 @@ from edocstd._level import Level
 from edocstd._ns import DS, DSIG11, EC_ROOT
 from edocstd._source import Source, describe
 from edocstd.errors import InputError, PolicyError, XMLInputError
+from edocstd.ltv._errors import Failure, TimeStampError
+from edocstd.ltv._levels import (
+    TimeStampFailure,
+    TimeStampResult,
+    ValidationData,
+    check_timestamps,
+    embedded_validation_data,
+    usable_certs,
+)
+from edocstd.ltv._poe import (
+    LongTermOutcome,
+    RevocationJudgement,
+    best_signature_time,
+    judge_revocation,
+)
+from edocstd.ltv._status import FreshnessPolicy
+from edocstd.ltv._tsp import TimeStampPolicy
 from edocstd.schema._parser import parse
 from edocstd.sign._algorithms import DigestAlgorithm, KeyType, SignatureAlgorithm
 from edocstd.sign._c14n import UnsupportedC14NError, c14n, detached
@@ -57,6 +74,7 @@ from edocstd.verify._report import (
     Indication,
     SignatureReport,
     SubIndication,
+    TimeStampReport,
     VerificationReport,
     VerifiedDocument,
 )
@@ -89,6 +107,10 @@ _TITLES: dict[str, tuple[str, str]] = {
         "การอ้างอิงใบรับรองของผู้ลงนามที่ถูกลงนาม",
     ),
     "level": ("Signature level required by the policy", "ระดับลายมือชื่อตามนโยบาย"),
+    "timestamps": (
+        "Time-stamps (proof of existence)",
+        "การประทับเวลา (หลักฐานการมีอยู่ของลายมือชื่อ)",
+    ),
     "chain": ("Certificate chain to a trusted root", "สายใบรับรองถึงใบรับรองหลักที่เชื่อถือ"),
     "key-usage": ("Key usage of the signing certificate", "การใช้งานกุญแจของใบรับรองผู้ลงนาม"),
     "revocation": ("Revocation status", "สถานะการเพิกถอน"),
@@ -185,10 +207,13 @@ class Verifier:
             crls=tuple(_der_blobs(crls, "X509 CRL")),
             ocsps=tuple(_der_blobs(ocsp_responses, "OCSP RESPONSE")),
         )
+        self._supplied = supplied
         self._revocation: RevocationSource = revocation_source or _default_source(
             policy.revocation, trust, supplied
         )
         self._paths = PathValidator(trust)
+        self._timestamp_policy = TimeStampPolicy(allowed_policies=policy.tsa_policies)
+        self._freshness = FreshnessPolicy()
         self._policy_dict = policy.to_dict()
 
     # ----------------------------------------------------------------------------------------
@@ -435,24 +460,27 @@ class Verifier:
                 checks.ok("signing-certificate")
             self._level(shape)
             checks.ok("level")
-            chain = self._chain(shape, cert, cert_der, others, when)
-            info["chain"] = chain.subjects
-            info["revocation"] = chain.revocation
-            if not chain.ok:
-                assert chain.sub is not None
-                failed = "revocation" if chain.revocation in ("revoked", "unknown") else "chain"
-                raise _Fail(failed, chain.sub, chain.message_en, chain.message_th)
-            checks.ok("chain")
-            _key_usage(cert_der)
-            checks.ok("key-usage")
-            if self.policy.revocation is Revocation.NONE:
-                checks.ok(
-                    "revocation",
-                    "not checked: the policy says revocation=none",
-                    "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
-                )
+            if shape.timestamped:
+                self._long_term(tree, shape, cert, cert_der, others, when, checks, info)
             else:
-                checks.ok("revocation", "the certificates are not revoked", "ใบรับรองไม่ถูกเพิกถอน")
+                chain = self._chain(shape, cert, cert_der, others, when)
+                info["chain"] = chain.subjects
+                info["revocation"] = chain.revocation
+                if not chain.ok:
+                    assert chain.sub is not None
+                    failed = "revocation" if chain.revocation in ("revoked", "unknown") else "chain"
+                    raise _Fail(failed, chain.sub, chain.message_en, chain.message_th)
+                checks.ok("chain")
+                _key_usage(cert_der)
+                checks.ok("key-usage")
+                if self.policy.revocation is Revocation.NONE:
+                    checks.ok(
+                        "revocation",
+                        "not checked: the policy says revocation=none",
+                        "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
+                    )
+                else:
+                    checks.ok("revocation", "the certificates are not revoked", "ใบรับรองไม่ถูกเพิกถอน")
         except _Fail as f:
             checks.fail(f.check, f.en, f.th)
             return _SigOutcome(
@@ -645,6 +673,209 @@ class Verifier:
             data = self._revocation.gather(cert, [c for c, _ in others], when, embedded)
         return self._paths.validate(cert, der, others, when, mode, data)
 
+    def _long_term(
+        self,
+        tree: etree._ElementTree,
+        shape: SignatureShape,
+        cert: x509.Certificate,
+        der: bytes,
+        others: list[tuple[x509.Certificate, bytes]],
+        when: dt.datetime,
+        checks: _Checks,
+        info: dict[str, Any],
+    ) -> None:
+        """B-T and above (ETSI EN 319 102-1 §5.5, §5.6): validate every time-stamp, then judge
+        the signer's path and revocation at the best signature time those time-stamps prove.
+
+        The proof-of-existence rules live in :mod:`edocstd.ltv._poe`; this only gathers the
+        inputs and turns the outcome into indications and words.
+        """
+        try:
+            embedded = embedded_validation_data(shape.element)
+        except TimeStampError as exc:
+            raise _Fail(
+                "timestamps",
+                SubIndication.NO_POE,
+                f"the validation data carried in the signature cannot be read: {exc.message_en}",
+                f"ไม่สามารถอ่านข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อได้: {exc.message_th}",
+            ) from None
+        best = self._timestamps(tree, shape, when, info)
+        stamp_text = best.isoformat()
+        n = len(info["timestamps"])
+        checks.ok(
+            "timestamps",
+            f"{n} time-stamp(s) valid; the signature existed at {stamp_text}",
+            f"การประทับเวลา {n} รายการถูกต้อง ลายมือชื่อมีอยู่แล้ว ณ เวลา {stamp_text}",
+        )
+
+        pool = list(others)
+        known = {der, *(d for _, d in others)}
+        for extra in usable_certs(embedded.certificates):
+            if extra not in known:
+                known.add(extra)
+                try:
+                    pool.append((_load_cert(extra), extra))
+                except ValueError:
+                    continue
+        # The path only needs to hold when the signature is proven to have existed: an expired
+        # signer certificate does not matter once a time-stamp shows it was used in time.
+        chain = self._paths.validate(cert, der, pool, best, Revocation.NONE, RevocationData())
+        info["chain"] = chain.subjects
+        if not chain.ok:
+            assert chain.sub is not None
+            raise _Fail(
+                "chain",
+                chain.sub,
+                f"{chain.message_en} (judged at {stamp_text}, the time proven by the time-stamp)",
+                f"{chain.message_th} (ตรวจสอบ ณ เวลา {stamp_text} ที่การประทับเวลาพิสูจน์ไว้)",
+            )
+        checks.ok(
+            "chain",
+            f"valid at {stamp_text}, the time proven by the time-stamp",
+            f"ใช้ได้ ณ เวลา {stamp_text} ที่การประทับเวลาพิสูจน์ไว้",
+        )
+        _key_usage(der)
+        checks.ok("key-usage")
+
+        if self.policy.revocation is Revocation.NONE:
+            checks.ok(
+                "revocation",
+                "not checked: the policy says revocation=none",
+                "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
+            )
+            return
+        data = self._revocation.gather(
+            cert,
+            [c for c, _ in pool],
+            when,
+            RevocationData(embedded.crls, embedded.ocsps),
+        )
+        # Signer first, as the path is judged from the bottom up.
+        path = [c.public_bytes(serialization.Encoding.DER) for c in chain.path]
+        if path and path[0] != der:
+            path.reverse()
+        judged = judge_revocation(
+            path, crls=data.crls, ocsps=data.ocsps, at=when, poe=best, freshness=self._freshness
+        )
+        self._revocation_outcome(judged, best, info, checks)
+
+    def _timestamps(
+        self,
+        tree: etree._ElementTree,
+        shape: SignatureShape,
+        when: dt.datetime,
+        info: dict[str, Any],
+    ) -> dt.datetime:
+        """Validate every time-stamp, record each in ``info``; return the best signature time."""
+        items = check_timestamps(
+            tree,
+            shape.element,
+            trust_roots=self.trust.asn1_anchors,
+            at=when,
+            policy=self._timestamp_policy,
+            extra=ValidationData(crls=self._supplied.crls, ocsps=self._supplied.ocsps),
+        )
+        reports = tuple(_timestamp_report(item) for item in items)
+        info["timestamps"] = reports
+        info["timestamp_times"] = tuple(r.time for r in reports if r.passed and r.time)
+        failure = next((i for i in items if isinstance(i, TimeStampFailure)), None)
+        if failure is not None:
+            kind = failure.kind
+            raise _Fail(
+                "timestamps",
+                _TIMESTAMP_SUBS.get(failure.error.failure, SubIndication.NO_POE),
+                f"the {kind} does not prove anything: {failure.error.message_en}",
+                f"{kind} ไม่สามารถใช้เป็นหลักฐานได้: {failure.error.message_th}",
+            )
+        best = best_signature_time([i for i in items if isinstance(i, TimeStampResult)])
+        if best is None:
+            raise _Fail(
+                "timestamps",
+                SubIndication.NO_POE,
+                "the time-stamps are not where XAdES puts them (UnsignedSignatureProperties)",
+                "การประทับเวลาไม่ได้อยู่ในตำแหน่งที่ XAdES กำหนด (UnsignedSignatureProperties)",
+            )
+        info["best_signature_time"] = best
+        return best
+
+    def _revocation_outcome(
+        self,
+        judged: RevocationJudgement,
+        best: dt.datetime,
+        info: dict[str, Any],
+        checks: _Checks,
+    ) -> None:
+        stamp = best.isoformat()
+        outcome = judged.outcome
+        if outcome is LongTermOutcome.PASSED:
+            info["revocation"] = "good"
+            signer = judged.chain[0].status if judged.chain else None
+            en = f"the certificates were not revoked at {stamp}, when the signature is proven to exist"
+            th = f"ใบรับรองไม่ถูกเพิกถอน ณ เวลา {stamp} ซึ่งพิสูจน์ได้ว่าลายมือชื่อมีอยู่แล้ว"
+            if signer is not None and signer.revocation_time is not None:
+                later = signer.revocation_time.isoformat()
+                en += (
+                    f"; the signer's certificate was revoked later, on {later}, which does not "
+                    "affect a signature made before"
+                )
+                th += f" ใบรับรองของผู้ลงนามถูกเพิกถอนภายหลังเมื่อ {later} ซึ่งไม่กระทบลายมือชื่อที่ทำไว้ก่อน"
+            checks.ok("revocation", en, th)
+            return
+        if outcome is LongTermOutcome.NO_REVOCATION_DATA:
+            info["revocation"] = "unknown"
+            if self.policy.revocation is Revocation.ONLINE:
+                en = (
+                    "the revocation status could not be obtained (" + judged.detail + "); the "
+                    "CA's OCSP responder or CRL may be unreachable: try again later, or supply "
+                    "a current CRL (for example with --crl)"
+                )
+                th = (
+                    "ไม่สามารถขอสถานะการเพิกถอนของใบรับรองได้ บริการ OCSP หรือ CRL "
+                    "ของผู้ออกใบรับรองอาจติดต่อไม่ได้ โปรดลองใหม่ภายหลัง หรือส่ง CRL ที่เป็นปัจจุบัน "
+                    "(เช่น ใช้ตัวเลือก --crl)"
+                )
+            else:
+                en = (
+                    "the revocation status could not be established from the data available ("
+                    + judged.detail
+                    + "); extend the signature to B-LT so that it carries this data, supply a "
+                    "current CRL or OCSP response (for example with --crl), or use "
+                    "--revocation online"
+                )
+                th = (
+                    "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
+                    "โปรดขยายลายมือชื่อเป็นระดับ B-LT เพื่อแนบข้อมูลนี้ หรือส่ง CRL หรือคำตอบ OCSP "
+                    "ที่เป็นปัจจุบัน (เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online"
+                )
+            raise _Fail("revocation", SubIndication.TRY_LATER, en, th)
+        info["revocation"] = "revoked"
+        rt = judged.revocation_time.isoformat() if judged.revocation_time else "?"
+        if judged.revoked_index:
+            raise _Fail(
+                "revocation",
+                SubIndication.REVOKED_CA_NO_POE,
+                f"a CA certificate in the chain was revoked on {rt}, before {stamp}, the "
+                "earliest time the signature is proven to exist",
+                f"ใบรับรองของผู้ออกใบรับรองในสายใบรับรองถูกเพิกถอนเมื่อ {rt} "
+                f"ก่อนเวลา {stamp} ที่พิสูจน์ได้ว่าลายมือชื่อมีอยู่",
+            )
+        if outcome is LongTermOutcome.REVOKED:
+            raise _Fail(
+                "revocation",
+                SubIndication.REVOKED,
+                f"the signer's certificate was revoked on {rt}, before the time-stamp of {stamp} "
+                "proves the signature existed: the signature cannot be relied on",
+                f"ใบรับรองของผู้ลงนามถูกเพิกถอนเมื่อ {rt} ก่อนเวลา {stamp} "
+                "ที่การประทับเวลาพิสูจน์ว่าลายมือชื่อมีอยู่ จึงเชื่อถือลายมือชื่อนี้ไม่ได้",
+            )
+        raise _Fail(
+            "revocation",
+            SubIndication.REVOKED_NO_POE,
+            f"the signer's certificate was revoked on {rt}, and nothing proves the signature "
+            "was made before that",
+            f"ใบรับรองของผู้ลงนามถูกเพิกถอนเมื่อ {rt} และไม่มีหลักฐานว่าลงลายมือชื่อก่อนเวลานั้น",
+        )
+
 
 # --------------------------------------------------------------------------------------------
 
@@ -662,6 +893,42 @@ def _default_source(
         else:
             return OnlineRevocation(issuers=list(trust), supplied=supplied)
     return OfflineRevocation(supplied)
+
+
+_TIMESTAMP_SUBS = {
+    Failure.POLICY: SubIndication.SIG_CONSTRAINTS_FAILURE,
+    Failure.ORDER: SubIndication.TIMESTAMP_ORDER_FAILURE,
+}
+
+
+def _timestamp_report(item: TimeStampResult | TimeStampFailure) -> TimeStampReport:
+    if isinstance(item, TimeStampFailure):
+        token = item.token
+        return TimeStampReport(
+            kind=item.kind,
+            passed=False,
+            message_en=item.error.message_en,
+            message_th=item.error.message_th,
+            time=None if token is None else token.gen_time,
+            policy=None if token is None else token.policy,
+            hash_algorithm=None if token is None else token.hash_algorithm,
+        )
+    validated = item.validated
+    token = validated.token
+    tsa = _subject(validated.tsa_certificate)
+    at = token.gen_time.isoformat()
+    return TimeStampReport(
+        kind=item.kind,
+        passed=True,
+        message_en=f"valid: {tsa} vouches that the signature existed at {at}",
+        message_th=f"ถูกต้อง: {tsa} รับรองว่าลายมือชื่อมีอยู่ ณ เวลา {at}",
+        time=token.gen_time,
+        tsa=tsa,
+        chain=tuple(_subject(d) for d in validated.chain),
+        policy=token.policy,
+        hash_algorithm=token.hash_algorithm,
+        validated_at=item.validated_at,
+    )
 
 
 def _canonical_document(
