@@ -475,6 +475,12 @@ class TestServices:
         self._revoked.append((cert, when))
         self.crl.publish("intermediate", self.pki.crl(list(self._revoked)))
 
+    def crls(self) -> tuple[bytes, bytes]:
+        """The CRLs being served now, DER: the intermediate's (listing every certificate
+        :meth:`revoke`-d so far) and the root's. Hand them to a verifier's ``crls`` to judge
+        revocation offline, with no network."""
+        return self.pki.crl(list(self._revoked)), self.pki.crl(issuer=self.pki.root)
+
     @property
     def trust_pem(self) -> bytes:
         """The root certificate, PEM: the trust anchor for everything here."""
