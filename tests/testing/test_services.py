@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from collections.abc import Iterator
 
 import pytest
 
@@ -22,10 +21,11 @@ from edocstd.ltv._http import exchange
 from edocstd.testing.services import TEST_TSA_POLICY, CrlServer, TestServices
 
 
-@pytest.fixture(scope="module")
-def env() -> Iterator[TestServices]:
-    with TestServices.start() as services:
-        yield services
+@pytest.fixture
+def env(edoc_services: TestServices) -> TestServices:
+    """The plugin's session services, for tests that change nothing; tests that revoke or stop
+    start their own."""
+    return edoc_services
 
 
 def test_services_listen_on_loopback_only(env: TestServices) -> None:

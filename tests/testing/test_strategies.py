@@ -42,6 +42,7 @@ from edocstd.model import (
 from edocstd.schema._codec import dump, load
 from edocstd.schema._parser import parse
 from edocstd.schema._validate import validate
+from edocstd.testing.assertions import assert_valid
 from edocstd.testing.strategies import (
     addresses,
     documents,
@@ -62,8 +63,7 @@ EXAMPLES = settings(max_examples=200, deadline=None)
 @EXAMPLES
 @given(documents())
 def test_every_generated_document_is_valid(doc: Document) -> None:
-    report = validate(dump(doc))
-    assert report.valid, report.summary()
+    assert_valid(doc)
 
 
 @EXAMPLES
