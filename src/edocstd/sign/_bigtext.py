@@ -171,13 +171,20 @@ def digest_document(
     """Like :func:`edocstd.sign._c14n.digest_tree`, without copying large text nodes.
 
     ``holes`` are the texts already taken out of ``tree`` by :func:`punch`; without them, large
-    texts are taken out and put back around the digest.
+    texts are taken out and put back around the digest. :data:`NO_HOLES` says the document is
+    small (it was never punched) and its canonical form may be held whole for a moment.
     """
     if holes is None:
         with punched(tree) as taken:
             return digest_document(tree, method, digest, exclude, taken)
     writer = HashWriter(digest)
     kwargs: dict[str, Any] = {"exclusive": method.exclusive, "with_comments": method.with_comments}
+    if holes is NO_HOLES:
+        # Only small documents are never punched (see the caller): their canonical form is
+        # taken in one piece, which is cheaper than libxml2 calling back into Python per chunk.
+        with detached(exclude):
+            writer.write(etree.tostring(tree, method="c14n", **kwargs))
+        return writer.digest()
     out: Any = _Expander(writer, holes, escape_c14n) if holes else writer
     with detached(exclude):
         tree.write_c14n(out, **kwargs)

@@ -71,12 +71,12 @@ from edocstd.sign._signer import (
     check_algorithm,
     verify_signature_value,
 )
-from edocstd.sign._xades import Commitment, build_qualifying_properties, format_signing_time
+from edocstd.sign._template import Layout, new_signature
+from edocstd.sign._xades import Commitment, format_signing_time
 from edocstd.sign._xmldsig import (
     Cosign,
     SignatureParts,
     allows_cosigning,
-    build_signature,
     set_signature_value,
     top_level_signatures,
 )
@@ -311,11 +311,15 @@ def _raise_level(prepared: PreparedSignature) -> None:
     prepared._long_term = None
 
 
-def _validate_edoc(tree: etree._ElementTree) -> None:
+def _validate_edoc(tree: etree._ElementTree, raw: bytes | None) -> None:
     from edocstd.errors import DocumentError
-    from edocstd.schema._validate import validate_tree
+    from edocstd.schema._parser import DEFAULT_LIMITS
+    from edocstd.schema._validate import _validate
 
-    report = validate_tree(tree)
+    # The tree the signature is made over is the one validated (no second parse). The input
+    # bytes, when the reader took them in one piece, go along: the rules check the text of
+    # the whole input at once instead of node by node, which is most of their cost.
+    report = _validate(tree, DEFAULT_LIMITS, raw)
     if not report.valid:
         raise DocumentError(report)
 
@@ -340,15 +344,15 @@ def _derive_ids(
     return (f"id-{base}", f"value-id-{base}", f"r-id-{base}-1", f"xades-id-{base}")
 
 
-def _read(source: Source) -> tuple[etree._ElementTree, bool]:
-    tree, raw = read(source)
-    # An input the reader took in one piece is too small to hold a text worth streaming.
-    return tree, raw is None or len(raw) > BIG_TEXT
+def _read(source: Source) -> tuple[etree._ElementTree, bytes | None]:
+    """The parsed document, and its bytes when the reader took them in one piece (small
+    inputs; ``None`` for streamed ones)."""
+    return read(source)
 
 
 def _prepare_tree(
     tree: etree._ElementTree,
-    may_hold_big_text: bool,
+    raw: bytes | None,
     signer: Signer,
     options: SignOptions,
     long_term: _LongTerm | None = None,
@@ -361,7 +365,10 @@ def _prepare_tree(
         )
     algorithm = _resolve_algorithm(signer, options)
     if options.schema is SchemaCheck.REQUIRE and root.tag == EC_ROOT:
-        _validate_edoc(tree)
+        _validate_edoc(tree, raw)
+    # An input the reader took in one piece is too small to hold a text worth streaming.
+    may_hold_big_text = raw is None or len(raw) > BIG_TEXT
+    del raw  # not needed any more; a streamed document never had it
 
     existing = list(root.iterchildren(DS_SIGNATURE))
     if existing:
@@ -401,34 +408,25 @@ def _prepare_tree(
     sig_id, value_id, ref_id, props_id = _derive_ids(
         document_digest, format_signing_time(when), certificate_der(signer.certificate), root
     )
-    xades = options.level is not Level.XMLDSIG
-    qp = (
-        build_qualifying_properties(
-            signature_id=sig_id,
-            signed_properties_id=props_id,
-            document_reference_id=ref_id,
-            signing_time=when,
-            certificate=signer.certificate,
-            digest=options.digest,
-            roles=tuple(options.roles),
-            commitment=options.commitment,
-        )
-        if xades
-        else None
+    layout = Layout(
+        algorithm=algorithm,
+        c14n=options.c14n,
+        digest=options.digest,
+        subtract_signatures=subtract,
+        certificates=(signer.certificate, *signer.chain),
+        xades=options.level is not Level.XMLDSIG,
+        roles=options.roles,
+        commitment=options.commitment,
     )
     try:
-        parts = build_signature(
+        parts = new_signature(
+            layout,
             signature_id=sig_id,
             signature_value_id=value_id,
             document_reference_id=ref_id,
-            algorithm=algorithm,
-            c14n=options.c14n,
-            digest=options.digest,
+            signed_properties_id=props_id,
             document_digest=document_digest,
-            subtract_signatures=subtract,
-            certificates=(signer.certificate, *signer.chain),
-            signed_properties_id=props_id if xades else None,
-            qualifying_properties=qp,
+            signing_time=when,
         )
     except ValueError as exc:  # lxml refuses text that XML cannot carry (e.g. control chars)
         raise PolicyError(f"a signature property cannot be written in XML: {exc}") from exc
@@ -438,10 +436,9 @@ def _prepare_tree(
     # the document that was digested above.
     root.append(parts.signature)
     try:
-        if parts.properties_digest_value is not None and qp is not None:
-            signed_props = qp[0]
+        if parts.properties_digest_value is not None and parts.signed_properties is not None:
             props_digest = hashlib.new(
-                options.digest.hash_name, c14n(signed_props, options.c14n)
+                options.digest.hash_name, c14n(parts.signed_properties, options.c14n)
             ).digest()
             parts.properties_digest_value.text = base64.b64encode(props_digest).decode("ascii")
         data = c14n(parts.signed_info, options.c14n)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from lxml import etree
 
-from edocstd._ns import DS, DS_SIGNATURE, SIGNED_PROPERTIES_TYPE, XPATH_FILTER2
+from edocstd._ns import DS, DS_SIGNATURE, SIGNED_PROPERTIES_TYPE, XADES, XPATH_FILTER2
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm, Transform
 from edocstd.sign._signer import certificate_base64
 
@@ -84,6 +84,8 @@ class SignatureParts:
     signature_value: etree._Element
     properties_digest_value: etree._Element | None
     """``DigestValue`` of the SignedProperties reference (``None`` for plain XMLDSig)."""
+    signed_properties: etree._Element | None = None
+    """``xades:SignedProperties`` (``None`` for plain XMLDSig)."""
 
 
 def top_level_signatures(root: etree._Element) -> list[etree._Element]:
@@ -182,10 +184,12 @@ def build_signature(
     for cert in certificates:
         etree.SubElement(x509_data, f"{_D}X509Certificate").text = certificate_base64(cert)
 
+    signed_properties: etree._Element | None = None
     if qualifying_properties is not None:
         obj = etree.SubElement(sig, f"{_D}Object")
         obj.append(qualifying_properties)
-    return SignatureParts(sig, si, value, props_digest)
+        signed_properties = qualifying_properties.find(f"{{{XADES}}}SignedProperties")
+    return SignatureParts(sig, si, value, props_digest, signed_properties)
 
 
 def set_signature_value(parts: SignatureParts, value: bytes) -> None:
