@@ -41,10 +41,19 @@ def _to_lta_and_check_offline(services: TestServices, bb: bytes) -> None:
     assert len(validate_timestamps(tree, sig, trust_roots=[services.pki.root.cert])) == 2
     verifier = Verifier(
         trust=TrustStore.from_pem(services.pki.trust_pem()),
-        policy=Policy(require_schema=False, revocation="offline"),
+        policy=Policy(require_schema=False, revocation="offline", min_level="B-LTA"),
     )
     report = verifier.assess(lta)
     assert str(report.indication) == "TOTAL-PASSED", report.summary_en()
+    (result,) = report.signatures
+    assert result.level is Level.B_LTA
+    assert [t.kind for t in result.timestamps] == ["SignatureTimeStamp", "ArchiveTimeStamp"]
+    assert all(t.passed for t in result.timestamps)
+    assert result.best_signature_time is not None
+    # The original B-B stays verifiable as it was, without any time-stamp.
+    assert Verifier(
+        trust=verifier.trust, policy=Policy(require_schema=False, revocation="none")
+    ).assess(bb).passed
 
 
 def test_signxml_b_b_extends_to_b_lta_and_verifies_offline(fresh: TestServices) -> None:

@@ -690,6 +690,7 @@ class Verifier:
         The proof-of-existence rules live in :mod:`edocstd.ltv._poe`; this only gathers the
         inputs and turns the outcome into indications and words.
         """
+        best = self._timestamps(tree, shape, when, info)
         try:
             embedded = embedded_validation_data(shape.element)
         except TimeStampError as exc:
@@ -699,7 +700,6 @@ class Verifier:
                 f"the validation data carried in the signature cannot be read: {exc.message_en}",
                 f"ไม่สามารถอ่านข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อได้: {exc.message_th}",
             ) from None
-        best = self._timestamps(tree, shape, when, info)
         stamp_text = best.isoformat()
         n = len(info["timestamps"])
         checks.ok(
