@@ -1,0 +1,317 @@
+"""``edocstd validate|verify DIR… --jobs N --report FILE``: walk, report, summary, exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from _batch_corpus import Corpus, validate_corpus, verify_corpus
+from edocstd.cli import main
+from edocstd.testing.pki import TestPKI
+
+_ROW = re.compile(r"^\W*(\S+)\s+│\s*(\S*)\s*│\s*(\d+)\s*│\s*$")
+
+
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    # Built once: jsonschema.validate() re-checks the schema itself on every call.
+    return jsonschema.Draft202012Validator(_schema(name))
+
+
+def _schema(name: str) -> dict[str, Any]:
+    text = resources.files("edocstd").joinpath(f"jsonschema/{name}").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _summary(stderr: str) -> dict[tuple[str, str], int]:
+    """The summary table's rows: (outcome, detail) -> count."""
+    rows: dict[tuple[str, str], int] = {}
+    for line in stderr.splitlines():
+        m = _ROW.match(line)
+        if m:
+            rows[(m.group(1), m.group(2))] = int(m.group(3))
+    return rows
+
+
+def _report(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    return TestPKI.generate()
+
+
+@pytest.fixture(scope="module")
+def trust(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("trust") / "root.pem"
+    path.write_bytes(pki.trust_pem())
+    return path
+
+
+@pytest.fixture(scope="module")
+def validate_dir(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    return validate_corpus(tmp_path_factory.mktemp("validate"), 1000, unreadable=6)
+
+
+@pytest.fixture(scope="module")
+def verify_dir(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Corpus:
+    return verify_corpus(tmp_path_factory.mktemp("verify"), 1000, pki, unreadable=6)
+
+
+def test_validate_a_directory_of_1000_documents(
+    validate_dir: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.jsonl"
+    code = main(["validate", str(validate_dir.root), "--jobs", "2", "--report", str(report), "-q"])
+    out, err = capsys.readouterr()
+    # Unreadable files (a dangling link, a FIFO) make the run exit 2, even inside a directory.
+    assert code == 2
+    assert out == ""  # --quiet: no line per input
+    counts = validate_dir.counts()
+    assert counts["unreadable"] == 6 and counts["invalid"] > 100
+    summary = _summary(err)
+    assert summary == {
+        ("valid", ""): counts["valid"],
+        ("invalid", ""): counts["invalid"],
+        ("unreadable", ""): counts["unreadable"],
+        ("Total", ""): 1000,
+    }
+    assert err.count("cannot open") == 6  # each unreadable file is named on stderr
+    records = _report(report)
+    assert [r["file"] for r in records] == validate_dir.ordered()
+    assert [r["index"] for r in records] == list(range(1000))
+    assert [r["outcome"] for r in records] == [
+        validate_dir.expected[p] for p in validate_dir.ordered()
+    ]
+    validator = _validator("validate-report.schema.json")
+    for record in records:
+        validator.validate(record)
+    codes = {p["code"] for r in records for p in r.get("problems", [])}
+    assert codes == {"EDOC-R015", "EDOC-X000"}
+
+
+def test_exit_code_is_1_for_negative_outcomes_and_0_when_all_pass(
+    tmp_path: Path, validate_dir: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    valid = [p for p in validate_dir.ordered() if validate_dir.expected[p] == "valid"][:40]
+    invalid = [p for p in validate_dir.ordered() if validate_dir.expected[p] == "invalid"][:3]
+    assert main(["validate", "-q", "--jobs", "2", *valid]) == 0
+    assert main(["validate", "-q", "--jobs", "2", *valid, *invalid]) == 1
+    capsys.readouterr()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["validate", str(empty)]) == 2  # nothing to judge is not "all passed"
+    assert "no input files" in capsys.readouterr().err
+
+
+def test_jobs_1_and_jobs_2_write_the_same_report(
+    validate_dir: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    part = str(validate_dir.root / "part01")
+    assert main(["validate", part, "--jobs", "1", "--report", str(one), "-q"]) == 2
+    assert main(["validate", part, "--jobs", "2", "--report", str(two), "-q"]) == 2
+    assert one.read_bytes() == two.read_bytes()
+    assert len(_report(one)) == 250
+
+
+def test_verify_a_directory_of_1000_documents(
+    verify_dir: Corpus, trust: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.jsonl"
+    args = ["verify", str(verify_dir.root), "--trust", str(trust), "--revocation", "none"]
+    code = main([*args, "--jobs", "2", "--report", str(report), "-q"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    expected: dict[tuple[str, str], int] = {}
+    for path, outcome in verify_dir.expected.items():
+        key = (outcome, verify_dir.detail.get(path, ""))
+        expected[key] = expected.get(key, 0) + 1
+    assert expected[("TOTAL-FAILED", "HASH_FAILURE")] > 50
+    assert _summary(err) == {**expected, ("Total", ""): 1000}
+    records = _report(report)
+    assert [r["file"] for r in records] == verify_dir.ordered()
+    assert [r["index"] for r in records] == list(range(1000))
+    validator = _validator("verify-report.schema.json")
+    for record in records:
+        validator.validate(record)
+        assert record["outcome"] == verify_dir.expected[record["file"]]
+
+
+def test_verify_json_and_report_match_their_schemas(
+    verify_dir: Corpus, trust: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One input of each kind, plus a file named on the command line that does not exist.
+    picked: dict[tuple[str, str], str] = {}
+    for path in verify_dir.ordered():
+        picked.setdefault((verify_dir.expected[path], verify_dir.detail.get(path, "")), path)
+    files = [*picked.values(), str(tmp_path / "missing.xml")]
+    report = tmp_path / "r.jsonl"
+    args = ["verify", *files, "--trust", str(trust), "--revocation", "none", "--json"]
+    code = main([*args, "--report", str(report)])
+    out, _ = capsys.readouterr()
+    assert code == 2
+    entries = json.loads(out)
+    jsonschema.validate(entries, _schema("verify.schema.json"))
+    assert [e["file"] for e in entries] == files
+    assert entries[-1]["indication"] is None and "cannot open" in entries[-1]["error"]
+    passed = next(e for e in entries if e["indication"] == "TOTAL-PASSED")
+    assert passed["signatures"][0]["level"] == "B-B"
+    for record in _report(report):
+        jsonschema.validate(record, _schema("verify-report.schema.json"))
+    # And the records really are checked: a wrong outcome is refused.
+    bad = {**_report(report)[0], "outcome": "valid"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, _schema("verify-report.schema.json"))
+
+
+def test_validate_json_stays_one_array_on_stdout(
+    validate_dir: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = validate_dir.ordered()[:30]
+    code = main(["validate", "--json", "--jobs", "2", *files])
+    out, err = capsys.readouterr()
+    entries = json.loads(out)
+    jsonschema.validate(entries, _schema("validate.schema.json"))
+    assert [e["file"] for e in entries] == files
+    assert code == (2 if any(validate_dir.expected[f] == "unreadable" for f in files) else 1)
+    assert "Summary" in err  # the table goes to stderr, never into the JSON
+
+
+def test_shared_schema_definitions_do_not_drift() -> None:
+    names = [
+        "validate.schema.json",
+        "verify.schema.json",
+        "validate-report.schema.json",
+        "verify-report.schema.json",
+    ]
+    defs: dict[str, Any] = {}
+    for name in names:
+        schema = _schema(name)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        for key, value in schema.get("$defs", {}).items():
+            assert defs.setdefault(key, value) == value, f"$defs/{key} differs in {name}"
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "a.xml"
+    doc.write_bytes(b"<a/>")
+    assert main(["validate", str(doc), "--jobs", "-1"]) == 2
+    assert main(["validate", str(doc), "--report", str(tmp_path)]) == 2  # a directory
+    assert "cannot write the report" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- terminals
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "edocstd", *args]
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(validate_dir: Corpus) -> None:
+    part = str(validate_dir.root / "part02")
+    proc = subprocess.run(
+        _cli("validate", part, "--jobs", "2", "-q"), capture_output=True, text=True, check=False
+    )
+    assert proc.returncode in (1, 2)
+    assert "docs/s" not in proc.stderr and "ETA" not in proc.stderr
+    assert "\x1b[" not in proc.stderr  # no terminal control sequences at all
+
+
+def test_progress_bar_with_rate_and_eta_on_a_terminal(validate_dir: Corpus) -> None:
+    primary, secondary = pty.openpty()
+    part = str(validate_dir.root / "part02")
+    proc = subprocess.Popen(
+        _cli("validate", part, "--jobs", "2", "-q"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(secondary)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([primary], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closes when the process exits
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    assert proc.wait(60) in (1, 2)
+    text = seen.decode("utf-8", "replace")
+    assert "docs/s" in text and "ETA" in text
+    assert "250/250" in text
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def test_ctrl_c_stops_cleanly_and_the_report_keeps_every_finished_result(
+    tmp_path: Path, pki: TestPKI, trust: Path
+) -> None:
+    corpus = verify_corpus(tmp_path / "docs", 3000, pki, unreadable=0, per_dir=500)
+    report = tmp_path / "report.jsonl"
+    proc = subprocess.Popen(
+        _cli(
+            "verify",
+            str(corpus.root),
+            "--trust",
+            str(trust),
+            "--revocation",
+            "none",
+            "--jobs",
+            "2",
+            "--report",
+            str(report),
+            "-q",
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Wait (without a time budget on the work itself) until results are being written.
+    before: list[str] = []
+    deadline = time.monotonic() + 300
+    while len(before) < 100 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if report.exists():
+            before = report.read_text("utf-8").splitlines()
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    lines = report.read_text("utf-8").splitlines()
+    assert lines[: len(before) - 1] == before[: len(before) - 1]  # nothing written is lost
+    records = [json.loads(line) for line in lines]  # every line is whole, valid JSON
+    assert len(records) < 3000
+    indexes = [r["index"] for r in records]
+    assert indexes == sorted(set(indexes))
+    assert indexes[: len(before) - 1] == list(range(len(before) - 1))
+    validator = _validator("verify-report.schema.json")
+    for record in records:
+        validator.validate(record)
+        assert record["outcome"] == corpus.expected[record["file"]]
+    # The summary counts what the report holds.
+    total = _summary(err)[("Total", "")]
+    assert total == len(records)
