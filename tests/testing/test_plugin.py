@@ -4,6 +4,7 @@ suite gets them, and readable failures, with no configuration at all."""
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 from cryptography import x509
@@ -185,3 +186,26 @@ def test_a_failing_verification_prints_the_failed_check(pytester: pytest.Pyteste
             "E*en: the document has been changed since it was signed*",
         ]
     )
+
+
+def _literal_blocks(doc: str) -> list[str]:
+    """The ``::`` code blocks of a reStructuredText docstring, dedented."""
+    blocks = re.findall(r"::\n\n((?:(?: {4}.*)?\n)+)", doc)
+    return [textwrap.dedent(b) for b in blocks]
+
+
+def test_the_documented_examples_pass_in_an_outside_suite(pytester: pytest.Pytester) -> None:
+    from edocstd.testing import assertions
+
+    blocks = _literal_blocks(plugin.__doc__ or "") + _literal_blocks(assertions.__doc__ or "")
+    assert len(blocks) == 4
+    for i, block in enumerate(blocks):
+        pytester.makepyfile(**{f"test_documented_{i}": block})
+    # Few examples for the documented property test: it shows usage, it tests nothing here.
+    pytester.makeconftest(
+        "from hypothesis import settings\n"
+        "settings.register_profile('brief', max_examples=5)\n"
+        "settings.load_profile('brief')\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)

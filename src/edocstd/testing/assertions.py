@@ -4,6 +4,7 @@ When one fails, its message is the whole report, readable in a test log: every p
 its code, its location and its Thai and English messages; for a signature, the indication,
 the signer, the level and every check that ran, with the reason of the one that failed. ::
 
+    from edocstd import dump, sign
     from edocstd.testing.assertions import assert_valid, assert_verifies
 
     def test_issued_licence(edoc_document, edoc_signer, edoc_trust):

@@ -54,17 +54,16 @@ A B-B signature, verified offline against the session's CRLs::
         signed = sign(dump(edoc_document), edoc_signer)
         assert_verifies(signed, Verifier(trust=edoc_trust, crls=edoc_crls))
 
-A long-term signature, time-stamped by the running TSA and carrying its own revocation data::
+A long-term signature, time-stamped by the running TSA and carrying its own revocation data,
+verified offline with nothing supplied::
 
-    from edocstd import Level, Verifier, dump, extend, sign
-    from edocstd.ltv import TimeStampClient
+    from edocstd import Level, Verifier, dump, sign
     from edocstd.testing.assertions import assert_verifies
 
     def test_archived_licence_verifies_with_no_network(edoc_document, edoc_signer, edoc_pki,
                                                        edoc_tsa, edoc_trust):
-        signed = sign(dump(edoc_document), edoc_signer)
-        archived = extend(signed, Level.B_LTA, tsa=TimeStampClient(edoc_tsa),
-                          extra_certs=[edoc_pki.root.cert])
+        archived = sign(dump(edoc_document), edoc_signer, level=Level.B_LTA, tsa=edoc_tsa,
+                        extra_certs=[edoc_pki.root.cert])
         assert_verifies(archived, Verifier(trust=edoc_trust))
 
 Assertion helpers that print a readable report (codes, locations, Thai and English messages)
