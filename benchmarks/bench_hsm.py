@@ -16,6 +16,16 @@ The "binding" row separates edocstd's own cost from the token's: the same signat
 calling python-pkcs11 directly on an open session (input already hashed where the token needs
 it) against :class:`Pkcs11Key`.
 
+The last section says where the token's time goes. SoftHSM2 computes with the system's
+``libcrypto`` (the Debian package is built with the OpenSSL backend), while the in-memory key
+uses the OpenSSL bundled in the ``cryptography`` wheel, usually a newer release. ``openssl
+speed`` measures the system library's own signature operation (with the key already set up),
+so the token's time splits into: the bundled library's operation, the difference between the
+two OpenSSL releases, and what SoftHSM2 adds per call (rebuilding the key object from its
+encrypted attributes on every ``C_SignInit``, the PKCS#11 call path). It also tries the
+mechanism variants: the combined ``CKM_SHAxxx_RSA_PKCS`` against hashing on the host and
+``CKM_RSA_PKCS``.
+
 Run: ``python benchmarks/bench_hsm.py [--iterations N] [--rounds R] [--threads T]``. Needs the
 softhsm2 package and python-pkcs11. It prints figures and ratios; it never asserts on them.
 """
@@ -24,6 +34,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -74,6 +87,42 @@ def threaded(fn: Callable[[], object], threads: int, per_thread: int) -> float:
     for t in pool:
         t.join()
     return (time.perf_counter() - start) / (threads * per_thread)
+
+
+def system_openssl_sign_ms(algorithm: str, rounds: int = 3) -> float | None:
+    """Milliseconds per signature of the system ``openssl speed`` (``rsa2048``, ``ecdsap256``),
+    best of ``rounds``; ``None`` when the command is missing or its output is not understood."""
+    exe = shutil.which("openssl")
+    if exe is None:
+        return None
+    best: float | None = None
+    for _ in range(rounds):
+        done = subprocess.run(
+            [exe, "speed", "-seconds", "1", "-mr", algorithm],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        # Machine-readable line: +F<n>:<index>:<bits>:<signs per second>:<verifies per second>
+        m = re.search(r"^\+F\d+:\d+:\d+:([0-9.]+):", done.stdout, re.MULTILINE)
+        if m is None:
+            return None
+        ms = 1000 / float(m.group(1))
+        best = ms if best is None else min(best, ms)
+    return best
+
+
+def linked_libcrypto(module: str) -> str:
+    """Which libcrypto the PKCS#11 module links (from ``ldd``), or a note why unknown."""
+    exe = shutil.which("ldd")
+    if exe is None:
+        return "unknown (no ldd)"
+    done = subprocess.run([exe, module], capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if "libcrypto" in line or "botan" in line:
+            return line.strip()
+    return "no libcrypto or botan found"
 
 
 def main() -> None:
@@ -187,6 +236,74 @@ def main() -> None:
             worst = max(values)
             verdict = "meets" if worst <= 1.3 else "misses"
             print(f"whole document, {what}: worst ratio {worst:.2f}x, {verdict} the 1.3x target")
+        breakdown(token, pki, args.iterations, args.rounds)
+
+
+def breakdown(token: object, pki: TestPKI, iterations: int, rounds: int) -> None:
+    """Where a token signature's time goes (see the module documentation)."""
+    from cryptography.hazmat.backends.openssl import backend
+    from pkcs11 import Mechanism
+
+    from edocstd.sign._algorithms import DigestAlgorithm
+    from edocstd.sign._pkcs11 import _DIGEST_INFO
+    from edocstd.testing.softhsm import find_softhsm_module
+
+    print("\nWhere the token's time goes (raw signature of a SignedInfo-sized message)")
+    print(f"  SoftHSM2 module links: {linked_libcrypto(find_softhsm_module())}")
+    print(f"  in-memory keys use:    {backend.openssl_version_text()} (cryptography's own)")
+    version = subprocess.run(["openssl", "version"], capture_output=True, text=True, check=False)
+    print(f"  system openssl:        {version.stdout.strip() or 'not found'}")
+    uri = token.uri  # type: ignore[attr-defined]
+    pin = token.pin  # type: ignore[attr-defined]
+    cases = (
+        ("rsa", "rsa2048", pki.signer, SignatureAlgorithm.RSA_SHA256),
+        ("ec", "ecdsap256", pki.signer_ec, SignatureAlgorithm.ECDSA_SHA256),
+    )
+    for label, speed_name, issued, alg in cases:
+        with open_pkcs11_key(uri(key_label=label), pin) as key:
+            session_key = key._sessions[0][1]
+            mem_key = InMemoryKey(issued.key)
+            digest = hashlib.sha256(SIGNED_INFO).digest()
+            variants: dict[str, Callable[[], object]] = {
+                "in memory": lambda k=mem_key, a=alg: k.sign(SIGNED_INFO, a),  # type: ignore[misc]
+            }
+            if label == "rsa":
+                prefixed = _DIGEST_INFO[DigestAlgorithm.SHA256] + digest
+                variants["token CKM_SHA256_RSA_PKCS"] = lambda k=session_key: k.sign(
+                    SIGNED_INFO, mechanism=Mechanism.SHA256_RSA_PKCS
+                )
+                variants["token host SHA-256 + CKM_RSA_PKCS"] = lambda k=session_key, m=prefixed: (
+                    k.sign(m, mechanism=Mechanism.RSA_PKCS)
+                )
+            else:
+                variants["token host SHA-256 + CKM_ECDSA"] = lambda k=session_key, m=digest: k.sign(
+                    m, mechanism=Mechanism.ECDSA
+                )
+            # Interleaved rounds, best of each, as in compare(): load hits all variants alike.
+            best = dict.fromkeys(variants, float("inf"))
+            for fn in variants.values():
+                fn()
+            for _ in range(rounds):
+                for name, fn in variants.items():
+                    start = time.perf_counter()
+                    for _ in range(iterations):
+                        fn()
+                    best[name] = min(best[name], (time.perf_counter() - start) / iterations)
+            times = {name: seconds * 1e3 for name, seconds in best.items()}
+            system = system_openssl_sign_ms(speed_name)
+            print(f"  {alg.short_name}")
+            for name, ms in times.items():
+                print(f"    {name:<36}{ms:8.3f} ms")
+            if system is not None:
+                print(f"    {'system openssl speed ' + speed_name:<36}{system:8.3f} ms")
+                mem = times["in memory"]
+                token_ms = min(v for k, v in times.items() if k.startswith("token"))
+                print(
+                    f"    split of the token's {token_ms:.3f} ms: {mem:.3f} in-memory operation, "
+                    f"{system - mem:+.3f} system OpenSSL against cryptography's, "
+                    f"{token_ms - system:+.3f} SoftHSM2 per call (key object rebuilt on every "
+                    "C_SignInit, PKCS#11 call path)"
+                )
 
 
 if __name__ == "__main__":
