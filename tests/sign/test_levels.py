@@ -316,3 +316,31 @@ def test_an_edoc_document_is_validated_before_a_time_stamp_is_requested(
             schema=SchemaCheck.REQUIRE,
         )
     assert services.tsa.requests == before
+
+
+@pytest.mark.parametrize("level", LONG_TERM, ids=lambda level: level.value)
+def test_a_file_signed_at_a_level_verifies_offline_once_every_service_is_stopped(
+    fresh_services: TestServices, level: Level, tmp_path: Path
+) -> None:
+    from edocstd.testing.samples import sample_xml
+
+    pki = fresh_services.pki
+    src = tmp_path / "licence.xml"
+    src.write_bytes(sample_xml())
+    out = tmp_path / "signed.xml"
+    sign_file_(
+        src, out, _signer(fresh_services), level=level, tsa=fresh_services.tsa.url,
+        extra_certs=[pki.root.cert],
+    )  # fmt: skip
+    fresh_services.stop()
+    # B-T carries no revocation data: the relying party supplies the CRLs it holds.
+    crls = [pki.crl(), pki.crl(issuer=pki.root)] if level is Level.B_T else []
+    verifier = Verifier(
+        trust=TrustStore.from_pem(pki.trust_pem()),
+        policy=Policy(revocation="offline", min_level=level.value),
+        crls=crls,
+    )
+    report = verifier.assess(out)
+    assert report.passed, report.summary_en()
+    (sig,) = report.signatures
+    assert sig.level is level
