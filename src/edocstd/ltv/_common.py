@@ -26,6 +26,8 @@ __all__ = [
     "PathCache",
     "as_asn1_cert",
     "as_asn1_certs",
+    "der_of",
+    "ocsp_nocheck",
     "run_sync",
     "same_name",
     "utc",
@@ -62,7 +64,7 @@ def as_asn1_cert(cert: CertLike) -> asn1_x509.Certificate:
         der = cert.public_bytes(serialization.Encoding.DER)
     elif isinstance(cert, bytes | bytearray):
         der = bytes(cert)
-        if pem.detect(der):
+        if _is_pem(der):
             try:
                 _, _, der = pem.unarmor(der)
             except ValueError as exc:
@@ -82,6 +84,40 @@ def _load_cert(der: bytes) -> asn1_x509.Certificate:
     return parsed
 
 
+def _is_pem(data: bytes) -> bool:
+    # DER certificates start with a SEQUENCE tag; only other input is searched for a PEM
+    # header. That is also the more correct reading: a DER blob may contain the bytes
+    # "-----BEGIN" in a name or extension, and must not be mistaken for PEM because of them.
+    return not data.startswith(b"\x30") and pem.detect(data)
+
+
+def der_of(cert: CertLike) -> bytes:
+    """The DER encoding of ``cert``; DER bytes come back as they are (no decode, no re-encode),
+    which makes them cheap, exact cache keys."""
+    if isinstance(cert, bytes | bytearray):
+        data = bytes(cert)
+        if not _is_pem(data):
+            return data
+    elif isinstance(cert, x509.Certificate):
+        return cert.public_bytes(serialization.Encoding.DER)
+    der: bytes = as_asn1_cert(cert).dump()
+    return der
+
+
+_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
+
+
+@functools.lru_cache(maxsize=1024)
+def ocsp_nocheck(der: bytes) -> bool:
+    """True when the certificate ``der`` carries ``id-pkix-ocsp-nocheck`` (RFC 6960
+    §4.2.2.2.1): its revocation status is not checked."""
+    try:
+        extensions = as_asn1_cert(der)["tbs_certificate"]["extensions"]
+        return _OCSP_NOCHECK in [e["extn_id"].dotted for e in extensions]
+    except Exception:
+        return False
+
+
 def same_name(a: asn1_x509.Name, b: asn1_x509.Name) -> bool:
     """RFC 5280 name equality, with a fast path for identical encodings (the usual case)."""
     return bool(a.dump() == b.dump() or a == b)
@@ -91,7 +127,7 @@ def as_asn1_certs(certs: Iterable[CertLike]) -> list[asn1_x509.Certificate]:
     """Convert several certificates; PEM bytes may hold more than one."""
     out: list[asn1_x509.Certificate] = []
     for cert in certs:
-        if isinstance(cert, bytes | bytearray) and pem.detect(bytes(cert)):
+        if isinstance(cert, bytes | bytearray) and _is_pem(bytes(cert)):
             try:
                 blocks = list(pem.unarmor(bytes(cert), multiple=True))
             except ValueError as exc:

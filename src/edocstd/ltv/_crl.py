@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import core, crl
 from asn1crypto import x509 as asn1_x509
 
-from edocstd.errors import NetworkError, ServiceError
-from edocstd.ltv._common import CertLike, as_asn1_cert, same_name, utc, verify_signature
+from edocstd.errors import CertificateError, NetworkError, ServiceError
+from edocstd.ltv._common import CertLike, as_asn1_cert, der_of, same_name, utc, verify_signature
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, exchange
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
@@ -103,7 +104,55 @@ def check_crl(
     """
     moment = utc(at)
     rules = freshness or FreshnessPolicy()
-    subject, ca = as_asn1_cert(cert), as_asn1_cert(issuer)
+    der = bytes(der)
+    answer = _judged(der, der_of(cert), der_of(issuer))
+    if isinstance(answer, _Refusal):
+        raise _fail(answer.failure, answer.detail)
+    if not rules.usable(answer, moment, poe):
+        rules.check(answer.this_update, answer.next_update, moment, poe)
+    return answer
+
+
+def crl_evidence(
+    der: bytes,
+    cert: bytes,
+    issuer: bytes,
+    *,
+    at: dt.datetime,
+    poe: dt.datetime | None,
+    freshness: FreshnessPolicy,
+) -> RevocationStatus | None:
+    """As :func:`check_crl` for DER ``cert`` and ``issuer``, but ``None`` instead of an error:
+    for sifting many pieces of data, most of them about other certificates, where only usable
+    evidence matters and building an error for each would cost more than the check."""
+    try:
+        answer = _judged(bytes(der), cert, issuer)
+    except CertificateError:
+        return None
+    if isinstance(answer, _Refusal) or not freshness.usable(answer, at, poe):
+        return None
+    return answer
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    failure: Failure
+    detail: str
+
+
+@functools.lru_cache(maxsize=1024)
+def _judged(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
+    """Everything about a CRL and one certificate that does not depend on the validation
+    time; cached by the exact bytes involved (a refusal as data, never as an exception)."""
+    try:
+        return _judge(der, as_asn1_cert(cert_der), as_asn1_cert(issuer_der))
+    except RevocationError as exc:
+        return _Refusal(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+
+
+def _judge(
+    der: bytes, subject: asn1_x509.Certificate, ca: asn1_x509.Certificate
+) -> RevocationStatus:
     if not same_name(subject.issuer, ca.subject):
         raise _fail(Failure.MISMATCH, "the given issuer did not issue the certificate")
     try:
@@ -120,7 +169,7 @@ def check_crl(
             idp,
             aki,
             delta,
-        ) = _load(bytes(der))
+        ) = _load(der)
     except RevocationError:
         raise
     except Exception as exc:
@@ -148,14 +197,6 @@ def check_crl(
         _check_scope(idp, subject)
 
     status, revocation_time, reason = _lookup(lst, subject.serial_number)
-    conclusive = (
-        status is CertStatus.REVOKED
-        and revocation_time is not None
-        and revocation_time <= moment
-        and reason != "certificate_hold"
-    )
-    if not conclusive:
-        rules.check(this_update, next_update, moment, poe)
     return RevocationStatus(
         status=status,
         source=RevocationSource.CRL,
@@ -164,7 +205,7 @@ def check_crl(
         revocation_time=revocation_time,
         reason=reason,
         signer=ca.dump(),
-        der=bytes(der),
+        der=der,
     )
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Sequence
@@ -358,17 +359,35 @@ def add_validation_data(signature: etree._Element, data: ValidationData) -> None
 def _b64_children(parent: etree._Element, path: str) -> list[bytes]:
     out = []
     for el in parent.iterfind(path):
-        text = "".join((el.text or "").split())
-        try:
-            value = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise _fail(f"undecodable base64 in {etree.QName(el).localname}") from exc
-        # Only the canonical encoding: Python also accepts stray padding ("QUJD="), and
-        # several spellings of one value would make unsigned data malleable.
-        if base64.b64encode(value).decode("ascii") != text:
-            raise _fail(f"non-canonical base64 in {etree.QName(el).localname}")
+        text = el.text or ""
+        value = _decode_canonical(text) if len(text) <= _CACHED_TEXT else _decode(text)
+        if value is None:
+            raise _fail(f"undecodable or non-canonical base64 in {etree.QName(el).localname}")
         out.append(value)
     return out
+
+
+_CACHED_TEXT = 64 * 1024
+
+
+def _decode(text: str) -> bytes | None:
+    compact = "".join(text.split())
+    try:
+        value = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    # Only the canonical encoding: Python also accepts stray padding ("QUJD="), and several
+    # spellings of one value would make unsigned data malleable.
+    if base64.b64encode(value).decode("ascii") != compact:
+        return None
+    return value
+
+
+@functools.lru_cache(maxsize=512)
+def _decode_canonical(text: str) -> bytes | None:
+    """:func:`_decode`, cached by the exact text: the same certificates, tokens and
+    revocation values are read from every signature (and every document) of one signer."""
+    return _decode(text)
 
 
 def _timestamp_elements(signature: etree._Element) -> list[etree._Element]:
@@ -431,14 +450,16 @@ def embedded_validation_data(signature: etree._Element) -> ValidationData:
 def usable_certs(blobs: Iterable[bytes]) -> list[bytes]:
     """The blobs that decode as certificates: a garbage entry in a document cannot help build
     a path, and must not stop the others from being used."""
-    out = []
-    for der in blobs:
-        try:
-            as_asn1_certs([der])
-        except ValueError:
-            continue
-        out.append(der)
-    return out
+    return [der for der in blobs if _readable_cert(der)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _readable_cert(der: bytes) -> bool:
+    try:
+        as_asn1_certs([der])
+    except ValueError:
+        return False
+    return True
 
 
 def _issuer_in(
@@ -678,6 +699,7 @@ def check_timestamps(
     at: dt.datetime | None = None,
     policy: TimeStampPolicy | None = None,
     extra: ValidationData | None = None,
+    embedded: ValidationData | None = None,
 ) -> list[TimeStampResult | TimeStampFailure]:
     """Check every ``SignatureTimeStamp`` and ``ArchiveTimeStamp`` of ``signature``; one
     entry per time-stamp, in document order, each a :class:`TimeStampResult` or a
@@ -687,16 +709,18 @@ def check_timestamps(
     :func:`~edocstd.ltv.validate_timestamp_token`, using the embedded certificates and
     revocation data plus ``extra`` (never the network). Tokens are processed last to first;
     a token covered by a later, valid archive time-stamp is validated at that time-stamp's
-    ``genTime``.
+    ``genTime``. ``embedded`` is :func:`embedded_validation_data` of ``signature`` when the
+    caller has already read it.
     """
     moment = utc(at)
     extra = extra or ValidationData()
-    try:
-        embedded = embedded_validation_data(signature)
-    except TimeStampError:
-        # Undecodable validation data must not hide the tokens: each is judged (and fails)
-        # with what remains usable.
-        embedded = ValidationData()
+    if embedded is None:
+        try:
+            embedded = embedded_validation_data(signature)
+        except TimeStampError:
+            # Undecodable validation data must not hide the tokens: each is judged (and
+            # fails) with what remains usable.
+            embedded = ValidationData()
     certs = usable_certs([*embedded.certificates, *extra.certificates])
     crls = [*embedded.crls, *extra.crls]
     ocsps = [*embedded.ocsps, *extra.ocsps]

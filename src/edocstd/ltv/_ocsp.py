@@ -25,11 +25,20 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from asn1crypto import core, keys, ocsp
 from asn1crypto import x509 as asn1_x509
 
-from edocstd.ltv._common import CertLike, as_asn1_cert, same_name, utc, verify_signature
+from edocstd.errors import CertificateError
+from edocstd.ltv._common import (
+    CertLike,
+    as_asn1_cert,
+    der_of,
+    same_name,
+    utc,
+    verify_signature,
+)
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, check_url, exchange
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
@@ -161,9 +170,63 @@ def check_ocsp_response(
     """
     moment = utc(at)
     rules = freshness or FreshnessPolicy()
-    subject, ca = as_asn1_cert(cert), as_asn1_cert(issuer)
+    der = bytes(der)
+    answer = _judged(der, der_of(cert), der_of(issuer))
+    if isinstance(answer, _Refusal):
+        raise _fail(answer.failure, answer.detail)
+    if nonce is not None:
+        check_nonce(_parse(der)[1], nonce)
+    if not rules.usable(answer, moment, poe):
+        rules.check(answer.this_update, answer.next_update, moment, poe)
+    return answer
+
+
+def ocsp_evidence(
+    der: bytes,
+    cert: bytes,
+    issuer: bytes,
+    *,
+    at: dt.datetime,
+    poe: dt.datetime | None,
+    freshness: FreshnessPolicy,
+) -> RevocationStatus | None:
+    """As :func:`check_ocsp_response` for DER ``cert`` and ``issuer``, but ``None`` instead of an error:
+    for sifting many pieces of data, most of them about other certificates, where only usable
+    evidence matters and building an error for each would cost more than the check."""
     try:
-        parsed = _parse(bytes(der))
+        answer = _judged(bytes(der), cert, issuer)
+    except CertificateError:
+        return None
+    if isinstance(answer, _Refusal) or not freshness.usable(answer, at, poe):
+        return None
+    return answer
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    failure: Failure
+    detail: str
+
+
+@functools.lru_cache(maxsize=1024)
+def _judged(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
+    """Everything about a response that does not depend on the validation time.
+
+    Cached by the exact bytes involved: the same responses are judged for every signature
+    and time-stamp of a document, and again for every document a verifier sees. A refusal is
+    cached as data (never as an exception object, which would grow a traceback per raise).
+    """
+    try:
+        return _judge(der, as_asn1_cert(cert_der), as_asn1_cert(issuer_der))
+    except RevocationError as exc:
+        return _Refusal(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+
+
+def _judge(
+    der: bytes, subject: asn1_x509.Certificate, ca: asn1_x509.Certificate
+) -> RevocationStatus:
+    try:
+        parsed = _parse(der)
     except RevocationError:
         raise
     except Exception as exc:
@@ -179,8 +242,6 @@ def check_ocsp_response(
         raise _fail(Failure.MALFORMED, "the response answers twice for this certificate")
     single = matches[0]
     _check_issued_by(subject, ca)
-    if nonce is not None:
-        check_nonce(tbs, nonce)
     try:
         produced_at = tbs["produced_at"].native
         this_update = single["this_update"].native
@@ -211,19 +272,14 @@ def check_ocsp_response(
     elif status_name == "revoked":
         status = CertStatus.REVOKED
         info = cert_status.chosen
-        revocation_time = info["revocation_time"].native
-        reason_value = info["revocation_reason"]
-        reason = None if isinstance(reason_value, core.Void) else str(reason_value.native)
+        try:
+            revocation_time = info["revocation_time"].native
+            reason_value = info["revocation_reason"]
+            reason = None if isinstance(reason_value, core.Void) else str(reason_value.native)
+        except Exception as exc:
+            raise _fail(Failure.MALFORMED, "undecodable revocation information") from exc
     else:
         status = CertStatus.UNKNOWN
-    conclusive = (
-        status is CertStatus.REVOKED
-        and revocation_time is not None
-        and revocation_time <= moment
-        and reason != "certificate_hold"
-    )
-    if not conclusive:
-        rules.check(this_update, next_update, moment, poe)
     return RevocationStatus(
         status=status,
         source=RevocationSource.OCSP,
@@ -233,7 +289,7 @@ def check_ocsp_response(
         reason=reason,
         produced_at=produced_at,
         signer=signer.dump(),
-        der=bytes(der),
+        der=der,
     )
 
 

@@ -40,8 +40,17 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
 
 from edocstd._ns import DS
-from edocstd.ltv._common import CertLike, PathCache, as_asn1_certs, run_sync, utc
-from edocstd.ltv._crl import check_crl
+from edocstd.ltv._common import (
+    CertLike,
+    PathCache,
+    as_asn1_cert,
+    as_asn1_certs,
+    der_of,
+    ocsp_nocheck,
+    run_sync,
+    utc,
+)
+from edocstd.ltv._crl import crl_evidence
 from edocstd.ltv._errors import LtvError, TimeStampError
 from edocstd.ltv._levels import (
     TimeStampResult,
@@ -50,7 +59,7 @@ from edocstd.ltv._levels import (
     usable_certs,
     validate_timestamps,
 )
-from edocstd.ltv._ocsp import check_ocsp_response
+from edocstd.ltv._ocsp import ocsp_evidence
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationStatus
 from edocstd.ltv._tsp import TimeStampPolicy
 
@@ -65,7 +74,6 @@ __all__ = [
 ]
 
 _D = f"{{{DS}}}"
-_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
 
 
 class LongTermOutcome(enum.Enum):
@@ -213,15 +221,16 @@ def judge_revocation(
     Data issued after ``poe`` counts as fresh (see :class:`FreshnessPolicy`).
     """
     moment = utc(at)
-    certs = as_asn1_certs(path)
+    ders = [der_of(c) for c in path]
     best = poe or moment
     rules = freshness or FreshnessPolicy()
     statuses: list[CertificateStatus] = []
     outcome = LongTermOutcome.PASSED
     detail = ""
-    for index, (cert, issuer) in enumerate(itertools.pairwise(certs)):
-        status = _best_status(cert, issuer, list(crls), list(ocsps), moment, poe, rules)
-        statuses.append(CertificateStatus(cert.dump(), status))
+    for index, (cert_der, issuer_der) in enumerate(itertools.pairwise(ders)):
+        status = _best_status(cert_der, issuer_der, list(crls), list(ocsps), moment, poe, rules)
+        statuses.append(CertificateStatus(cert_der, status))
+        cert = as_asn1_cert(cert_der)
         name = cert.subject.human_friendly
         if status is not None and status.status is CertStatus.REVOKED:
             if status.revoked_at(best):
@@ -232,11 +241,11 @@ def judge_revocation(
                     outcome, tuple(statuses), detail, index, status.revocation_time
                 )
             continue  # revoked only after the proven time: the signature stands
-        if status is None and not _nocheck(cert) and outcome is LongTermOutcome.PASSED:
+        if status is None and not ocsp_nocheck(cert_der) and outcome is LongTermOutcome.PASSED:
             outcome = LongTermOutcome.NO_REVOCATION_DATA
             detail = f"no usable revocation data for {name}"
-    if certs:
-        statuses.append(CertificateStatus(certs[-1].dump(), None))
+    if ders:
+        statuses.append(CertificateStatus(ders[-1], None))
     return RevocationJudgement(outcome, tuple(statuses), detail)
 
 
@@ -262,36 +271,24 @@ def _signer_path(
 
 
 def _best_status(
-    cert: asn1_x509.Certificate,
-    issuer: asn1_x509.Certificate,
+    cert: bytes,
+    issuer: bytes,
     crls: list[bytes],
     ocsps: list[bytes],
     moment: dt.datetime,
     poe: dt.datetime | None,
     rules: FreshnessPolicy,
 ) -> RevocationStatus | None:
-    found: list[RevocationStatus] = []
-    for der in ocsps:
-        try:
-            found.append(
-                check_ocsp_response(der, cert, issuer, at=moment, poe=poe, freshness=rules)
-            )
-        except LtvError:
-            continue
-    for der in crls:
-        try:
-            found.append(check_crl(der, cert, issuer, at=moment, poe=poe, freshness=rules))
-        except LtvError:
-            continue
+    found = [
+        status
+        for status in (
+            *(ocsp_evidence(d, cert, issuer, at=moment, poe=poe, freshness=rules) for d in ocsps),
+            *(crl_evidence(d, cert, issuer, at=moment, poe=poe, freshness=rules) for d in crls),
+        )
+        if status is not None
+    ]
     revoked = [s for s in found if s.status is CertStatus.REVOKED]
     if revoked:
         return min(revoked, key=lambda s: s.revocation_time or moment)
     good = [s for s in found if s.status is CertStatus.GOOD]
     return good[0] if good else None
-
-
-def _nocheck(cert: asn1_x509.Certificate) -> bool:
-    try:
-        return _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]
-    except Exception:
-        return False

@@ -87,15 +87,35 @@ class FreshnessPolicy:
         poe: dt.datetime | None = None,
     ) -> None:
         """Raise :class:`RevocationError` (``FRESHNESS``) unless the data is fresh at ``at``."""
+        problem = self.problem(this_update, next_update, at, poe)
+        if problem is not None:
+            raise RevocationError(Failure.FRESHNESS, problem)
+
+    def problem(
+        self,
+        this_update: dt.datetime,
+        next_update: dt.datetime | None,
+        at: dt.datetime,
+        poe: dt.datetime | None = None,
+    ) -> str | None:
+        """Why the data is not fresh at ``at`` (see :meth:`check`), or ``None`` when it is."""
         if this_update > at + self.clock_skew:
-            raise RevocationError(
-                Failure.FRESHNESS, f"issued at {this_update:%Y-%m-%dT%H:%M:%SZ}, after {at}"
-            )
+            return f"issued at {this_update:%Y-%m-%dT%H:%M:%SZ}, after {at}"
         if poe is not None and this_update >= poe - self.clock_skew:
-            return
+            return None
         limit = next_update if next_update is not None else this_update + self.max_age
         if at > limit + self.clock_skew:
-            raise RevocationError(
-                Failure.FRESHNESS,
-                f"stale: valid until {limit:%Y-%m-%dT%H:%M:%SZ}, validation time {at}",
-            )
+            return f"stale: valid until {limit:%Y-%m-%dT%H:%M:%SZ}, validation time {at}"
+        return None
+
+    def usable(self, status: RevocationStatus, at: dt.datetime, poe: dt.datetime | None) -> bool:
+        """True when the checked ``status`` counts as evidence at ``at``: a revocation dated
+        at or before ``at`` is conclusive at any age (except ``certificateHold``); anything
+        else must be fresh."""
+        conclusive = (
+            status.status is CertStatus.REVOKED
+            and status.revocation_time is not None
+            and status.revocation_time <= at
+            and status.reason != "certificate_hold"
+        )
+        return conclusive or self.problem(status.this_update, status.next_update, at, poe) is None

@@ -37,13 +37,23 @@ from pyhanko_certvalidator.errors import (
 from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
 
 from edocstd.errors import CertificateError
-from edocstd.ltv._common import CertLike, PathCache, as_asn1_certs, run_sync, same_name, utc
+from edocstd.ltv._common import (
+    CertLike,
+    PathCache,
+    as_asn1_cert,
+    as_asn1_certs,
+    der_of,
+    ocsp_nocheck,
+    run_sync,
+    same_name,
+    utc,
+)
 from edocstd.ltv._common import verify_signature as _verify_signature
-from edocstd.ltv._crl import check_crl
-from edocstd.ltv._errors import Failure, LtvError, TimeStampError
+from edocstd.ltv._crl import crl_evidence
+from edocstd.ltv._errors import Failure, TimeStampError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, check_url, exchange
-from edocstd.ltv._ocsp import check_ocsp_response
-from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationStatus
+from edocstd.ltv._ocsp import ocsp_evidence
+from edocstd.ltv._status import CertStatus, FreshnessPolicy
 
 __all__ = [
     "TimeStampClient",
@@ -369,25 +379,53 @@ def validate_timestamp_token(
             raise _fail(Failure.MISMATCH, "token is for other data (message imprint differs)")
     elif digest is not None and not secrets.compare_digest(token.message_imprint, digest):
         raise _fail(Failure.MISMATCH, "token is for other data (message imprint differs)")
-    extra = as_asn1_certs(other_certs)
-    anchors = as_asn1_certs(trust_roots)
+    # Certificates travel as DER from here on: exact, cheap keys for the caches below.
+    extra = tuple(der_of(c) for c in other_certs)
+    as_asn1_certs(extra)  # refuse an unreadable caller-supplied certificate here, typed
+    anchors = tuple(der_of(a) for a in trust_roots)
     if not anchors:
         raise ValueError("at least one trust anchor is needed")
     try:
-        carried = as_asn1_certs(token.certificates)
+        as_asn1_certs(token.certificates)
     except CertificateError as exc:
         raise _fail(Failure.MALFORMED, "undecodable certificate in the token") from exc
-    candidates = carried + extra
-    tsa_cert = _check_cms(token, candidates)
-    _check_eku(tsa_cert, policy)
-    start = tsa_cert["tbs_certificate"]["validity"]["not_before"].native
-    end = tsa_cert["tbs_certificate"]["validity"]["not_after"].native
-    if not start <= token.gen_time <= end:
-        raise _fail(Failure.FRESHNESS, "genTime is outside the TSA certificate's validity")
-    chain = _validate_path(tsa_cert, candidates, anchors, moment)
+    candidates = tuple(dict.fromkeys((*token.certificates, *extra)))
+    signer = _cms_signer(token, candidates, policy.strict_eku)
+    if isinstance(signer, _Refusal):
+        raise _fail(signer.failure, signer.detail)
+    chain = _validate_path(signer, candidates, anchors, moment)
     if policy.revocation is not TsaRevocation.NONE:
         _check_revocation(chain, token.gen_time, moment, list(crls), list(ocsps), policy)
-    return ValidatedTimeStamp(token=token, tsa_certificate=tsa_cert.dump(), chain=chain)
+    return ValidatedTimeStamp(token=token, tsa_certificate=signer, chain=chain)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    failure: Failure
+    detail: str
+
+
+@functools.lru_cache(maxsize=512)
+def _cms_signer(
+    token: TimeStampToken, candidates: tuple[bytes, ...], strict_eku: bool
+) -> bytes | _Refusal:
+    """The DER of the TSA certificate whose key signed ``token`` (see :func:`_check_cms`),
+    after its key purpose and the validity at ``genTime`` are checked.
+
+    Nothing here depends on the validation time, so the outcome is cached by the token and
+    the candidate certificates; a refusal is cached as data, never as an exception.
+    """
+    try:
+        tsa_cert = _check_cms(token, as_asn1_certs(candidates))
+        _check_eku(tsa_cert, strict_eku)
+        start = tsa_cert["tbs_certificate"]["validity"]["not_before"].native
+        end = tsa_cert["tbs_certificate"]["validity"]["not_after"].native
+        if not start <= token.gen_time <= end:
+            raise _fail(Failure.FRESHNESS, "genTime is outside the TSA certificate's validity")
+    except TimeStampError as exc:
+        return _Refusal(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+    cert: bytes = tsa_cert.dump()
+    return cert
 
 
 def _check_cms(
@@ -500,7 +538,7 @@ def _sid_matches(sid: cms.SignerIdentifier, cert: asn1_x509.Certificate) -> bool
     return False
 
 
-def _check_eku(cert: asn1_x509.Certificate, policy: TimeStampPolicy) -> None:
+def _check_eku(cert: asn1_x509.Certificate, strict: bool) -> None:
     try:
         purposes = cert.extended_key_usage_value
         dotted = [p.dotted for p in purposes] if purposes is not None else []
@@ -509,7 +547,7 @@ def _check_eku(cert: asn1_x509.Certificate, policy: TimeStampPolicy) -> None:
         raise _fail(Failure.MALFORMED, "undecodable TSA certificate extensions") from exc
     if _TIME_STAMPING not in dotted:
         raise _fail(Failure.SIGNER, "the TSA certificate lacks the timeStamping key purpose")
-    if policy.strict_eku and (not critical or dotted != [_TIME_STAMPING]):
+    if strict and (not critical or dotted != [_TIME_STAMPING]):
         raise _fail(
             Failure.SIGNER,
             "the TSA certificate's extended key usage must be critical and timeStamping only",
@@ -517,31 +555,27 @@ def _check_eku(cert: asn1_x509.Certificate, policy: TimeStampPolicy) -> None:
 
 
 def _validate_path(
-    cert: asn1_x509.Certificate,
-    candidates: list[asn1_x509.Certificate],
-    anchors: list[asn1_x509.Certificate],
+    tsa: bytes,
+    candidates: tuple[bytes, ...],
+    anchors: tuple[bytes, ...],
     moment: dt.datetime,
 ) -> tuple[bytes, ...]:
     # Path and usage only: revocation of a TSA path is judged relative to genTime (see
     # _check_revocation), which certvalidator's freshness models cannot express together with
     # a validation time years later.
-    key = PathCache.key(
-        cert.dump(),
-        tuple(c.dump() for c in candidates),
-        tuple(a.dump() for a in anchors),
-        at=moment,
-    )
+    key = PathCache.key(tsa, candidates, anchors, at=moment)
     cached = _PATHS.get(key, moment)
     if cached is not None:
         return cached
+    others = as_asn1_certs(candidates)
     context = ValidationContext(
-        trust_roots=anchors,
-        other_certs=candidates,
+        trust_roots=as_asn1_certs(anchors),
+        other_certs=others,
         moment=moment,
         allow_fetching=False,
         revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
     )
-    validator = CertificateValidator(cert, candidates, validation_context=context)
+    validator = CertificateValidator(as_asn1_cert(tsa), others, validation_context=context)
     try:
         path = run_sync(
             validator.async_validate_usage(  # type: ignore[no-untyped-call]
@@ -562,9 +596,6 @@ def _validate_path(
 _PATHS = PathCache()
 
 
-_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
-
-
 def _check_revocation(
     chain: tuple[bytes, ...],
     gen_time: dt.datetime,
@@ -573,30 +604,25 @@ def _check_revocation(
     ocsps: list[bytes],
     policy: TimeStampPolicy,
 ) -> None:
-    certs = as_asn1_certs(chain)
-    for cert, issuer in itertools.pairwise(certs):
-        if _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]:
+    for cert_der, issuer_der in itertools.pairwise(chain):
+        if ocsp_nocheck(cert_der):
             continue
-        found: list[RevocationStatus] = []
-        for der in ocsps:
-            try:
-                found.append(
-                    check_ocsp_response(
-                        der, cert, issuer, at=moment, poe=gen_time, freshness=policy.freshness
-                    )
-                )
-            except LtvError:
-                continue  # about another certificate, stale, or unusable: not evidence
-        for der in crls:
-            try:
-                found.append(
-                    check_crl(
-                        der, cert, issuer, at=moment, poe=gen_time, freshness=policy.freshness
-                    )
-                )
-            except LtvError:
-                continue
-        name = cert.subject.human_friendly
+        rules = policy.freshness
+        found = [
+            status
+            for status in (
+                *(
+                    ocsp_evidence(d, cert_der, issuer_der, at=moment, poe=gen_time, freshness=rules)
+                    for d in ocsps
+                ),
+                *(
+                    crl_evidence(d, cert_der, issuer_der, at=moment, poe=gen_time, freshness=rules)
+                    for d in crls
+                ),
+            )
+            if status is not None
+        ]
+        name = as_asn1_cert(cert_der).subject.human_friendly
         if any(s.revoked_at(gen_time) for s in found):
             raise _fail(Failure.CHAIN, f"{name} was revoked before the time-stamp was made")
         if policy.revocation is TsaRevocation.REQUIRED and not any(

@@ -213,6 +213,8 @@ class Verifier:
         )
         self._paths = PathValidator(trust)
         self._timestamp_policy = TimeStampPolicy(allowed_policies=policy.tsa_policies)
+        self._supplied_data = ValidationData(crls=supplied.crls, ocsps=supplied.ocsps)
+        self._anchor_ders = tuple(a.dump() for a in trust.asn1_anchors)
         self._freshness = FreshnessPolicy()
         self._policy_dict = policy.to_dict()
 
@@ -690,16 +692,23 @@ class Verifier:
         The proof-of-existence rules live in :mod:`edocstd.ltv._poe`; this only gathers the
         inputs and turns the outcome into indications and words.
         """
-        best = self._timestamps(tree, shape, when, info)
+        unreadable: TimeStampError | None = None
+        embedded: ValidationData | None = None
         try:
             embedded = embedded_validation_data(shape.element)
         except TimeStampError as exc:
+            unreadable = exc
+        # The time-stamps are judged (and listed) even when other embedded data is unreadable.
+        best = self._timestamps(tree, shape, when, info, embedded)
+        if embedded is None:
+            en = unreadable.message_en if unreadable else ""
+            th = unreadable.message_th if unreadable else ""
             raise _Fail(
                 "timestamps",
                 SubIndication.NO_POE,
-                f"the validation data carried in the signature cannot be read: {exc.message_en}",
-                f"ไม่สามารถอ่านข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อได้: {exc.message_th}",
-            ) from None
+                f"the validation data carried in the signature cannot be read: {en}",
+                f"ไม่สามารถอ่านข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อได้: {th}",
+            )
         stamp_text = best.isoformat()
         n = len(info["timestamps"])
         checks.ok(
@@ -765,15 +774,17 @@ class Verifier:
         shape: SignatureShape,
         when: dt.datetime,
         info: dict[str, Any],
+        embedded: ValidationData | None,
     ) -> dt.datetime:
         """Validate every time-stamp, record each in ``info``; return the best signature time."""
         items = check_timestamps(
             tree,
             shape.element,
-            trust_roots=self.trust.asn1_anchors,
+            trust_roots=self._anchor_ders,
             at=when,
             policy=self._timestamp_policy,
-            extra=ValidationData(crls=self._supplied.crls, ocsps=self._supplied.ocsps),
+            extra=self._supplied_data,
+            embedded=embedded,
         )
         reports = tuple(_timestamp_report(item) for item in items)
         info["timestamps"] = reports
