@@ -16,6 +16,7 @@ Blocks in other languages (``text``, ``json``, ``xml``) show output or data and 
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -61,6 +62,10 @@ def blocks(text: str) -> list[Block]:
 
 def _pages() -> list[Path]:
     return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
+
+
+def _pages_with_examples() -> list[Path]:
+    return [p for p in _pages() if any(b.skip_reason is None for b in blocks(p.read_text("utf-8")))]
 
 
 def _run_page(page: Path) -> None:
@@ -150,40 +155,74 @@ def test_page_runner_fails_when_an_example_fails(tmp_path: Path, body: str, ok: 
     assert (_run_child(page, work).returncode == 0) is ok
 
 
-@pytest.mark.parametrize("page", _pages(), ids=lambda p: str(p.relative_to(DOCS)))
+@pytest.mark.parametrize("page", _pages_with_examples(), ids=lambda p: str(p.relative_to(DOCS)))
 def test_doc_page_examples_run(page: Path, tmp_path: Path) -> None:
-    if all(b.skip_reason is not None for b in blocks(page.read_text("utf-8"))):
-        pytest.skip("this page has no example to run")
     done = _run_child(page, tmp_path)
     assert done.returncode == 0, f"examples of {page.name} failed:\n{done.stdout}\n{done.stderr}"
 
 
-def test_docs_build_with_warnings_as_errors(tmp_path: Path) -> None:
-    done = subprocess.run(
+def _sphinx(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-W",
-            "--keep-going",
-            "-q",
-            "-b",
-            "html",
-            "-d",
-            str(tmp_path / "doctrees"),
-            str(DOCS),
-            str(tmp_path / "html"),
+            *(sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"),
+            *("-d", str(out / "doctrees"), str(source), str(out / "html")),
         ],
         capture_output=True,
         text=True,
         timeout=_PAGE_TIMEOUT,
     )
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "html" / "index.html").is_file()
-    rules = (tmp_path / "html" / "reference" / "rules.html").read_text("utf-8")
-    from edocstd import RULES
 
-    assert all(code in rules and info.title_th in rules for code, info in RULES.items())
+
+def _cli_commands() -> dict[str, argparse.ArgumentParser]:
+    from edocstd import cli
+
+    parser = cli._parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_docs_build_with_warnings_as_errors(tmp_path: Path) -> None:
+    done = _sphinx(DOCS, tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = tmp_path / "html"
+    assert (html / "index.html").is_file()
+
+    import edocstd
+
+    rules = (html / "reference" / "rules.html").read_text("utf-8")
+    assert all(code in rules and info.title_th in rules for code, info in edocstd.RULES.items())
+
+    api = (html / "reference" / "api.html").read_text("utf-8")
+    public = {n for n in edocstd.__all__ if n != "__version__"} - {"Document"}
+    missing = sorted(n for n in public if f'id="edocstd.{n}"' not in api)
+    assert not missing, f"public names missing from the API reference: {missing}"
+    assert 'id="edocstd.model.Document"' in api
+
+    cli_page = (html / "reference" / "cli.html").read_text("utf-8")
+    for name, parser in _cli_commands().items():
+        assert f"edocstd {name}" in cli_page
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            for option in action.option_strings:
+                assert option in cli_page, f"edocstd {name} {option} is not in the CLI reference"
+
+
+def test_cli_reference_refuses_to_describe_an_option_that_does_not_exist(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(DOCS / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'edocstd_docs']\n",
+        "utf-8",
+    )
+    (source / "index.md").write_text(
+        "# CLI\n\n```{edocstd-cli} fingerprint\nFILE: Documents.\n--no-such-option: x\n```\n",
+        "utf-8",
+    )
+    done = _sphinx(source, tmp_path / "out")
+    assert done.returncode != 0
+    assert "no argument '--no-such-option'" in done.stderr
 
 
 if __name__ == "__main__":
