@@ -926,7 +926,7 @@ def _timestamp_report(item: TimeStampResult | TimeStampFailure) -> TimeStampRepo
         )
     validated = item.validated
     token = validated.token
-    tsa = _subject(validated.tsa_certificate)
+    tsa = _subject_of(validated.tsa_certificate)
     at = token.gen_time.isoformat()
     return TimeStampReport(
         kind=item.kind,
@@ -935,7 +935,7 @@ def _timestamp_report(item: TimeStampResult | TimeStampFailure) -> TimeStampRepo
         message_th=f"ถูกต้อง: {tsa} รับรองว่าลายมือชื่อมีอยู่ ณ เวลา {at}",
         time=token.gen_time,
         tsa=tsa,
-        chain=tuple(_subject(d) for d in validated.chain),
+        chain=tuple(_subject_of(d) for d in validated.chain),
         policy=token.policy,
         hash_algorithm=token.hash_algorithm,
         validated_at=item.validated_at,
@@ -1228,6 +1228,15 @@ def _public_key(der: bytes) -> PublicKeyTypes:
 @functools.lru_cache(maxsize=256)
 def _subject(der: bytes) -> str:
     return _load_cert(der).subject.rfc4514_string()
+
+
+def _subject_of(der: bytes) -> str:
+    """The subject of a certificate another library already accepted; ``cryptography`` is
+    stricter about some encodings, and a name must never be the reason a report fails."""
+    try:
+        return _subject(der)
+    except ValueError:
+        return str(asn1_x509.Certificate.load(der).subject.human_friendly)
 
 
 def _x500_order(name: x509.Name) -> str:
