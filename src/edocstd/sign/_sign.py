@@ -294,13 +294,16 @@ def _raise_level(prepared: PreparedSignature) -> None:
     long_term = prepared._long_term
     if long_term is None:
         return
-    if prepared._holes and long_term.level is Level.B_LTA:
+    refill = bool(prepared._holes) and long_term.level is Level.B_LTA
+    if refill:
         # The archive time-stamp hashes the whole document through libxml2, which must see the
-        # large texts; the serialisation below takes them out again for its own duration.
+        # large texts; they are taken out again afterwards for the streamed serialisation.
         restore(prepared._holes)
         prepared._holes = NO_HOLES
     try:
         long_term.run(prepared._tree, prepared._parts.signature)
+        if refill:
+            prepared._holes = punch(prepared._tree)
     except NetworkError as exc:
         raise NetworkError(
             f"signing at {long_term.level.value} failed: {exc}; nothing was written / "
