@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app import create_app
@@ -20,7 +21,7 @@ def signed(edoc_document: Document, edoc_signer: Signer) -> bytes:
     return sign(dump(edoc_document), edoc_signer)
 
 
-def upload(client: FlaskClient, data: bytes, **form: str) -> tuple[int, dict[str, object]]:
+def upload(client: FlaskClient, data: bytes, **form: str) -> tuple[int, dict[str, Any]]:
     """POST ``data`` as a multipart upload; returns the status and the JSON body."""
     fields: dict[str, object] = {"document": (io.BytesIO(data), "licence.edoc.xml"), **form}
     response = client.post("/verify", data=fields, content_type="multipart/form-data")
