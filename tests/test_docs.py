@@ -10,6 +10,8 @@ whose working directory is an empty temporary directory.
   being run, for files the page asks the reader to create (a test module, a configuration).
 * A block is left out only when the line just before it is a MyST comment
   ``% not run: <reason>``; the reason is required.
+* A Python file a page shows with ``{literalinclude}`` (an example from ``examples/``) is copied
+  into the working directory first, under its own name, as a reader who saved it would have it.
 
 Blocks in other languages (``text``, ``json``, ``xml``) show output or data and are not run.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ _FENCE = re.compile(
 )
 _NOT_RUN = re.compile(r"^%\s*not run:\s*(?P<reason>\S.*)$")
 _RUNNABLE = {"python", "sh"}
+_INCLUDE = re.compile(r"^`{3,}\{literalinclude\}\s+(?P<path>\S+\.py)\s*$", re.M)
 _FILE = re.compile(r"^#\s*file:\s*(?P<name>\S+)\s*$")
 _PAGE_TIMEOUT = 300
 
@@ -71,9 +75,14 @@ def _pages_with_examples() -> list[Path]:
 def _run_page(page: Path) -> None:
     """Run one page's blocks in this process (called in a child, in a temporary directory)."""
     namespace: dict[str, object] = {"__name__": "__docs__"}
+    text = page.read_text("utf-8")
+    for included in _INCLUDE.finditer(text):
+        source = (page.parent / included.group("path")).resolve()
+        shutil.copyfile(source, Path.cwd() / source.name)
+    sys.path.insert(0, str(Path.cwd()))
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    for n, block in enumerate(blocks(page.read_text("utf-8")), 1):
+    for n, block in enumerate(blocks(text), 1):
         if block.skip_reason is not None:
             continue
         where = f"{page.name}, block {n} (line {block.line})"
