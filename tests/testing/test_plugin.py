@@ -201,11 +201,12 @@ def test_the_documented_examples_pass_in_an_outside_suite(pytester: pytest.Pytes
     assert len(blocks) == 4
     for i, block in enumerate(blocks):
         pytester.makepyfile(**{f"test_documented_{i}": block})
-    # Few examples for the documented property test: it shows usage, it tests nothing here.
+    # Few examples for the documented property test: it shows usage, it tests nothing new
+    # here. In a subprocess, because loading a hypothesis profile is process-wide.
     pytester.makeconftest(
         "from hypothesis import settings\n"
         "settings.register_profile('brief', max_examples=5)\n"
         "settings.load_profile('brief')\n"
     )
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
