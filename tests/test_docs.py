@@ -128,6 +128,34 @@ def test_block_parser_honours_not_run_markers() -> None:
     ]
 
 
+def test_examples_have_no_lint_errors(tmp_path: Path) -> None:
+    """Unused imports, undefined names and the like, page by page (a page's blocks joined)."""
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    for page in _pages_with_examples():
+        name = "_".join(page.relative_to(DOCS).with_suffix("").parts).replace("-", "_")
+        script: list[str] = []
+        for n, block in enumerate(blocks(page.read_text("utf-8"))):
+            if block.lang != "python" or block.skip_reason is not None:
+                continue
+            if _FILE.match(block.code.split("\n", 1)[0]):
+                (tmp_path / f"{name}_file{n}.py").write_text(block.code, "utf-8")
+            else:
+                script.append(block.code)
+        if script:
+            (tmp_path / f"{name}.py").write_text("\n".join(script), "utf-8")
+    done = subprocess.run(
+        [
+            *(ruff, "check", "--isolated", "--no-cache", "--select", "F,B,UP"),
+            *("--target-version", "py311", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def _run_child(page: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     # A page that uses SoftHSM2 sets up its own token; it must not inherit someone else's.
