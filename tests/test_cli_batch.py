@@ -18,9 +18,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from _batch_corpus import Corpus, validate_corpus, verify_corpus
-from edocstd.cli import main
+from _batch_corpus import Corpus, signed_documents, validate_corpus, verify_corpus
+from edocstd._level import Level
+from edocstd.cli import _verify_summary, main
+from edocstd.sign._sign import sign
+from edocstd.sign._signer import Signer
 from edocstd.testing.pki import TestPKI
+from edocstd.testing.samples import sample_xml
+from edocstd.verify import Policy, TrustStore, Verifier
 
 _ROW = re.compile(r"^\W*(\S+)\s+│\s*(\S*)\s*│\s*(\d+)\s*│\s*$")
 
@@ -315,3 +320,19 @@ def test_ctrl_c_stops_cleanly_and_the_report_keeps_every_finished_result(
     # The summary counts what the report holds.
     total = _summary(err)[("Total", "")]
     assert total == len(records)
+
+
+def test_verify_lines_read_as_the_report_summary_in_both_languages(pki: TestPKI) -> None:
+    # The CLI rebuilds each line from the report's plain-data form (what crosses from the
+    # workers); it must read exactly as the report's own summary.
+    trust = TrustStore.from_pem(pki.trust_pem())
+    verifier = Verifier(trust, Policy(revocation="none"))
+    reports = [verifier.assess(doc) for doc in signed_documents(pki).values()]
+    signer = Signer.from_pem(pki.signer.key_pem, pki.signer.cert_pem, pki.chain_pem())
+    plain = sign(sample_xml(), signer, level=Level.XMLDSIG)
+    reports.append(Verifier(trust, Policy(revocation="none", min_level=None)).assess(plain))
+    assert {r.indication.value for r in reports} == {"TOTAL-PASSED", "TOTAL-FAILED"}
+    assert any("XMLDSig" in r.summary("en") for r in reports)
+    for report in reports:
+        for lang in ("en", "th"):
+            assert _verify_summary(report.to_dict(), lang) == report.summary(lang)

@@ -261,6 +261,11 @@ def _check_level(level: str, tsa: str | None, allowed: tuple[str, ...]) -> None:
             f"level {level} needs a time-stamping authority (tsa) / "
             f"ระดับ {level} ต้องระบุหน่วยงานประทับรับรองเวลา (TSA)"
         )
+    if level == "B-B" and tsa:
+        raise PolicyError(
+            "a time-stamping authority (tsa) was given, but a B-B signature carries no "
+            "time-stamp / ระบุ TSA แต่ลายมือชื่อระดับ B-B ไม่มีตราประทับเวลา"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -712,32 +717,28 @@ def _sign_chunk(job: SignJob, items: list[_Item]) -> list[BatchResult]:
     from edocstd._level import Level
     from edocstd.errors import EdocError
     from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
-    from edocstd.sign._sign import SchemaCheck, extend_file, sign_file
+    from edocstd.sign._sign import SchemaCheck, sign_file
 
     signer = _signer_for(job.signer)
     level = Level.parse(job.level)
     out: list[BatchResult] = []
     for index, path, target in items:
         assert target is not None
-        # Above B-B the B-B signature goes to a temporary file first, so that a TSA failure
-        # leaves no output rather than an output at the wrong level.
-        first = Path(target) if level is Level.B_B else Path(f"{target}.{os.getpid()}.b-b.tmp")
         try:
             with open_input(path):
                 pass
             sign_file(
                 Path(path),
-                first,
+                Path(target),
                 signer,
-                level=Level.B_B,
+                level=level,
                 algorithm=SignatureAlgorithm.from_name(job.algorithm) if job.algorithm else None,
                 c14n=C14N.from_name(job.c14n),
                 digest=DigestAlgorithm.from_name(job.digest),
                 signing_time=job.signing_time,
                 schema=SchemaCheck.REQUIRE if job.require_schema else SchemaCheck.SKIP,
+                tsa=job.tsa,
             )
-            if level > Level.B_B:
-                extend_file(first, Path(target), level=level, tsa=job.tsa)
         except Unopenable as exc:
             out.append(BatchResult(index, path, Outcome.UNREADABLE, error=str(exc)))
             continue
@@ -747,9 +748,6 @@ def _sign_chunk(job: SignJob, items: list[_Item]) -> list[BatchResult]:
         except Exception as exc:  # one bad input must not sink the batch
             out.append(_unexpected(index, path, exc))
             continue
-        finally:
-            if level is not Level.B_B:
-                first.unlink(missing_ok=True)
         out.append(BatchResult(index, path, Outcome.DONE, output=target))
     return out
 
@@ -766,9 +764,8 @@ def sign(
     """Sign each ``(input, output)`` file pair under ``job``; results in input order.
 
     Each output is written atomically (never half-written); an input that is refused (an
-    invalid EDOC document, say) gives a ``failed`` result with the reason, and no output.
-    Above B-B the signature is then extended with the job's TSA. The options are those of
-    :func:`validate`.
+    invalid EDOC document, a time-stamping authority that does not answer) gives a ``failed``
+    result with the reason, and no output. The options are those of :func:`validate`.
     """
     return BatchRun(_sign_chunk, job, _indexed_pairs(pairs), executor, chunk_size, window, progress)
 

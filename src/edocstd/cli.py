@@ -3,6 +3,16 @@
 Exit codes (INTERFACES.md): 0 when the outcome is positive for every input, 1 when it is
 negative for at least one, 2 for usage errors and files that cannot be opened at all.
 The CLI never prints a traceback: every failure becomes a message and an exit code.
+
+``validate`` and ``verify`` take files and directories. A directory is walked recursively in
+sorted order, taking every entry named ``*.xml`` (any case) except hidden ones; an entry that
+cannot be opened (a dangling link, a FIFO, no permission) is reported, never skipped, and makes
+the exit code 2 even when other inputs were negative; no input at all is exit 2 as well. Inputs
+are spread over ``--jobs`` worker processes (default: one per CPU); ``--report FILE`` writes one
+JSON object per input (JSON Lines, in input order, flushed as results arrive); a progress bar
+shows on a terminal only, and a summary table goes to standard error. Ctrl-C stops cleanly: work
+not started is cancelled, every finished result is kept in the report, and the exit code is 130.
+The JSON Schemas of ``--json`` and of the report lines ship in ``edocstd/jsonschema/``.
 """
 
 from __future__ import annotations
