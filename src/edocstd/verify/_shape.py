@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,6 +67,40 @@ __all__ = [
 _D = f"{{{DS}}}"
 _X = f"{{{XADES}}}"
 _X141 = f"{{{XADES141}}}"
+_X_CRLValues = f"{_X}CRLValues"
+_X_Cert = f"{_X}Cert"
+_X_CertDigest = f"{_X}CertDigest"
+_X_CertificateValues = f"{_X}CertificateValues"
+_X_EncapsulatedCRLValue = f"{_X}EncapsulatedCRLValue"
+_X_EncapsulatedOCSPValue = f"{_X}EncapsulatedOCSPValue"
+_X_IssuerSerial = f"{_X}IssuerSerial"
+_X_IssuerSerialV2 = f"{_X}IssuerSerialV2"
+_X_OCSPValues = f"{_X}OCSPValues"
+_X_QualifyingProperties = f"{_X}QualifyingProperties"
+_X_RevocationValues = f"{_X}RevocationValues"
+_X_SignatureTimeStamp = f"{_X}SignatureTimeStamp"
+_X_SignedDataObjectProperties = f"{_X}SignedDataObjectProperties"
+_X_SignedProperties = f"{_X}SignedProperties"
+_X_SignedSignatureProperties = f"{_X}SignedSignatureProperties"
+_X_SigningCertificate = f"{_X}SigningCertificate"
+_X_SigningCertificateV2 = f"{_X}SigningCertificateV2"
+_X_SigningTime = f"{_X}SigningTime"
+_X_UnsignedProperties = f"{_X}UnsignedProperties"
+_X_UnsignedSignatureProperties = f"{_X}UnsignedSignatureProperties"
+_D_CanonicalizationMethod = f"{_D}CanonicalizationMethod"
+_D_DigestMethod = f"{_D}DigestMethod"
+_D_DigestValue = f"{_D}DigestValue"
+_D_KeyInfo = f"{_D}KeyInfo"
+_D_KeyName = f"{_D}KeyName"
+_D_KeyValue = f"{_D}KeyValue"
+_D_Object = f"{_D}Object"
+_D_Reference = f"{_D}Reference"
+_D_RetrievalMethod = f"{_D}RetrievalMethod"
+_D_SignatureMethod = f"{_D}SignatureMethod"
+_D_SignatureValue = f"{_D}SignatureValue"
+_D_SignedInfo = f"{_D}SignedInfo"
+_D_Transform = f"{_D}Transform"
+_D_Transforms = f"{_D}Transforms"
 _F = f"{{{XPATH_FILTER2}}}"
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _EXC_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -301,6 +336,25 @@ def _b64(el: etree._Element, limit: int, what: str) -> bytes:
         raise _fail(f"{what} is not valid base64", f"{what} ไม่ใช่ base64 ที่ถูกต้อง") from None
 
 
+def _certificate_b64(el: etree._Element) -> bytes:
+    text = el.text or ""
+    if len(el) or len(text) > MAX_CERT_B64:
+        return _b64(el, MAX_CERT_B64, "ds:X509Certificate")  # refuses, with the reason
+    decoded = _cached_b64(text)
+    if decoded is None:
+        return _b64(el, MAX_CERT_B64, "ds:X509Certificate")
+    return decoded
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_b64(text: str) -> bytes | None:
+    """Certificates repeat across the documents of one signer: decode each text once."""
+    try:
+        return binascii.a2b_base64("".join(text.split()), strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _only_attrs(el: etree._Element, allowed: Sequence[str]) -> None:
     for raw in el.attrib:
         name = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
@@ -375,12 +429,12 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
             "องค์ประกอบ ds:Signature ว่างเปล่า",
         )
     names = [k.tag for k in kids]
-    if names[0] != f"{_D}SignedInfo" or names.count(f"{_D}SignedInfo") != 1:
+    if names[0] != _D_SignedInfo or names.count(_D_SignedInfo) != 1:
         raise _fail(
             "a signature must have exactly one ds:SignedInfo, as its first child",
             "ลายมือชื่อต้องมี ds:SignedInfo เพียงหนึ่งเดียวและเป็นองค์ประกอบลูกลำดับแรก",
         )
-    if len(kids) < 2 or names[1] != f"{_D}SignatureValue":
+    if len(kids) < 2 or names[1] != _D_SignatureValue:
         raise _fail(
             "ds:SignatureValue is missing or out of place",
             "ไม่พบ ds:SignatureValue หรืออยู่ผิดตำแหน่ง",
@@ -388,12 +442,12 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
     signed_info, sv_el = kids[0], kids[1]
     rest = kids[2:]
     key_info: etree._Element | None = None
-    if rest and rest[0].tag == f"{_D}KeyInfo":
+    if rest and rest[0].tag == _D_KeyInfo:
         key_info = rest[0]
         rest = rest[1:]
     objects = []
     for el in rest:
-        if el.tag != f"{_D}Object":
+        if el.tag != _D_Object:
             raise _unexpected(el, "ds:Signature")
         objects.append(el)
 
@@ -402,7 +456,7 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
     si_kids = _elements(signed_info)
     if len(si_kids) < 3:
         raise _fail("ds:SignedInfo is incomplete", "ds:SignedInfo ไม่ครบถ้วน")
-    if si_kids[0].tag != f"{_D}CanonicalizationMethod" or si_kids[1].tag != f"{_D}SignatureMethod":
+    if si_kids[0].tag != _D_CanonicalizationMethod or si_kids[1].tag != _D_SignatureMethod:
         raise _fail(
             "ds:SignedInfo must start with CanonicalizationMethod and SignatureMethod",
             "ds:SignedInfo ต้องเริ่มด้วย CanonicalizationMethod และ SignatureMethod",
@@ -416,7 +470,7 @@ def read_signature(sig: etree._Element, id_index: dict[str, etree._Element]) -> 
             "หรือสอง (XAdES) รายการ และอาจมีอีกหนึ่งรายการที่อ้างอิง KeyInfo ของลายมือชื่อนี้เอง",
         )
     for r in refs:
-        if r.tag != f"{_D}Reference":
+        if r.tag != _D_Reference:
             raise _unexpected(r, "ds:SignedInfo")
     c14n, c14n_prefixes = _c14n_method(si_kids[0], "ds:SignedInfo")
     algorithm = _signature_method(si_kids[1])
@@ -549,7 +603,7 @@ def _transforms(r: etree._Element) -> tuple[list[etree._Element], etree._Element
     kids = _elements(r)
     transforms: list[etree._Element] = []
     i = 0
-    if kids and kids[0].tag == f"{_D}Transforms":
+    if kids and kids[0].tag == _D_Transforms:
         _only_attrs(kids[0], ())
         transforms = _elements(kids[0])
         if len(transforms) > MAX_TRANSFORMS:
@@ -560,15 +614,11 @@ def _transforms(r: etree._Element) -> tuple[list[etree._Element], etree._Element
                 f"อนุญาตไม่เกิน {MAX_TRANSFORMS} รายการ",
             )
         for t in transforms:
-            if t.tag != f"{_D}Transform":
+            if t.tag != _D_Transform:
                 raise _unexpected(t, "ds:Transforms")
             _only_attrs(t, ("Algorithm",))
         i = 1
-    if (
-        len(kids) != i + 2
-        or kids[i].tag != f"{_D}DigestMethod"
-        or kids[i + 1].tag != (f"{_D}DigestValue")
-    ):
+    if len(kids) != i + 2 or kids[i].tag != _D_DigestMethod or kids[i + 1].tag != (_D_DigestValue):
         raise _fail(
             "a ds:Reference must hold DigestMethod and DigestValue (and nothing else)",
             "ds:Reference ต้องมี DigestMethod และ DigestValue (และไม่มีสิ่งอื่น)",
@@ -698,7 +748,7 @@ def _key_info(key_info: etree._Element | None) -> tuple[tuple[bytes, ...], etree
                             f"more than {MAX_CERTIFICATES} certificates in ds:KeyInfo",
                             f"มีใบรับรองใน ds:KeyInfo มากกว่า {MAX_CERTIFICATES} ฉบับ",
                         )
-                    certs.append(_b64(x, MAX_CERT_B64, "ds:X509Certificate"))
+                    certs.append(_certificate_b64(x))
                 elif x.tag in (
                     f"{_D}X509IssuerSerial",
                     f"{_D}X509SubjectName",
@@ -708,13 +758,13 @@ def _key_info(key_info: etree._Element | None) -> tuple[tuple[bytes, ...], etree
                     continue  # identifiers only; the certificate itself is what counts
                 else:
                     raise _unexpected(x, "ds:X509Data")
-        elif el.tag == f"{_D}KeyValue":
+        elif el.tag == _D_KeyValue:
             if key_value is not None:
                 raise _unexpected(el, "ds:KeyInfo")
             key_value = el
-        elif el.tag == f"{_D}KeyName":
+        elif el.tag == _D_KeyName:
             continue
-        elif el.tag == f"{_D}RetrievalMethod":
+        elif el.tag == _D_RetrievalMethod:
             raise _fail(
                 "ds:RetrievalMethod is not allowed: keys are never fetched from elsewhere",
                 "ไม่อนุญาต ds:RetrievalMethod: จะไม่ดึงกุญแจจากแหล่งอื่นในทุกกรณี",
@@ -731,7 +781,7 @@ def _qualifying_properties(
     for obj in objects:
         _only_attrs(obj, ("Id", "MimeType", "Encoding"))
         kids = _elements(obj)
-        if len(kids) != 1 or kids[0].tag != f"{_X}QualifyingProperties":
+        if len(kids) != 1 or kids[0].tag != _X_QualifyingProperties:
             raise _fail(
                 "a ds:Object other than the one holding xades:QualifyingProperties is not "
                 "allowed (unsigned content could be mistaken for signed content)",
@@ -762,11 +812,11 @@ def _read_qualifying(
 ) -> None:
     _only_attrs(qp, ("Target", "Id"))
     kids = _elements(qp)
-    if not kids or kids[0].tag != f"{_X}SignedProperties":
+    if not kids or kids[0].tag != _X_SignedProperties:
         raise _fail("xades:SignedProperties is missing", "ไม่พบ xades:SignedProperties")
     sp = kids[0]
     unsigned = kids[1:]
-    if len(unsigned) > 1 or (unsigned and unsigned[0].tag != f"{_X}UnsignedProperties"):
+    if len(unsigned) > 1 or (unsigned and unsigned[0].tag != _X_UnsignedProperties):
         raise _unexpected(unsigned[-1], "xades:QualifyingProperties")
     if sp is not props_target:
         raise _fail(
@@ -778,23 +828,23 @@ def _read_qualifying(
     shape.signed_properties = sp
     shape.level = Level.B_B
     sp_kids = _elements(sp)
-    if not sp_kids or sp_kids[0].tag != f"{_X}SignedSignatureProperties":
+    if not sp_kids or sp_kids[0].tag != _X_SignedSignatureProperties:
         raise _fail(
             "xades:SignedSignatureProperties is missing",
             "ไม่พบ xades:SignedSignatureProperties",
         )
     for extra in sp_kids[1:]:
-        if extra.tag != f"{_X}SignedDataObjectProperties" or len(sp_kids) > 2:
+        if extra.tag != _X_SignedDataObjectProperties or len(sp_kids) > 2:
             raise _unexpected(extra, "xades:SignedProperties")
     ssp = sp_kids[0]
     cert_el: etree._Element | None = None
     for el in _elements(ssp):
-        if el.tag == f"{_X}SigningTime":
+        if el.tag == _X_SigningTime:
             if shape.signing_time_text is not None:
                 raise _unexpected(el, "xades:SignedSignatureProperties")
             shape.signing_time_text = (el.text or "").strip()[:64]
             shape.signing_time = _parse_time(shape.signing_time_text)
-        elif el.tag in (f"{_X}SigningCertificate", f"{_X}SigningCertificateV2"):
+        elif el.tag in (_X_SigningCertificate, _X_SigningCertificateV2):
             if cert_el is not None:
                 raise _fail(
                     "more than one SigningCertificate element",
@@ -809,7 +859,7 @@ def _read_qualifying(
             "หรือ SigningCertificate)",
             SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
         )
-    v2 = cert_el.tag == f"{_X}SigningCertificateV2"
+    v2 = cert_el.tag == _X_SigningCertificateV2
     shape.cert_ref_version = 2 if v2 else 1
     shape.cert_refs = _cert_refs(cert_el, v2)
     if unsigned:
@@ -836,13 +886,13 @@ def _cert_refs(el: etree._Element, v2: bool) -> tuple[CertRef, ...]:
             "SigningCertificate ต้องระบุใบรับรอง 1 ถึง 16 ฉบับ",
         )
     for cert in certs:
-        if cert.tag != f"{_X}Cert":
+        if cert.tag != _X_Cert:
             raise _unexpected(cert, "SigningCertificate")
         parts = _elements(cert)
-        if not parts or parts[0].tag != f"{_X}CertDigest":
+        if not parts or parts[0].tag != _X_CertDigest:
             raise _fail("xades:CertDigest is missing", "ไม่พบ xades:CertDigest")
         cd = _elements(parts[0])
-        if len(cd) != 2 or cd[0].tag != f"{_D}DigestMethod" or cd[1].tag != f"{_D}DigestValue":
+        if len(cd) != 2 or cd[0].tag != _D_DigestMethod or cd[1].tag != _D_DigestValue:
             raise _fail("xades:CertDigest is malformed", "xades:CertDigest มีรูปแบบไม่ถูกต้อง")
         alg = _digest_method(cd[0])
         value = _digest_value(cd[1], alg, "the CertDigest DigestValue")
@@ -850,7 +900,7 @@ def _cert_refs(el: etree._Element, v2: bool) -> tuple[CertRef, ...]:
         serial: int | None = None
         isv2: bytes | None = None
         for extra in parts[1:]:
-            if not v2 and extra.tag == f"{_X}IssuerSerial":
+            if not v2 and extra.tag == _X_IssuerSerial:
                 fields = _elements(extra)
                 if (
                     len(fields) != 2
@@ -865,7 +915,7 @@ def _cert_refs(el: etree._Element, v2: bool) -> tuple[CertRef, ...]:
                 if not text.isdigit() or len(text) > 64:
                     raise _fail("X509SerialNumber is not a number", "X509SerialNumber ไม่ใช่ตัวเลข")
                 serial = int(text)
-            elif v2 and extra.tag == f"{_X}IssuerSerialV2":
+            elif v2 and extra.tag == _X_IssuerSerialV2:
                 isv2 = _b64(extra, 8192, "xades:IssuerSerialV2")
             else:
                 raise _unexpected(extra, "xades:Cert")
@@ -882,19 +932,19 @@ def _read_unsigned(shape: SignatureShape, up: etree._Element) -> None:
     """
     seen: set[str] = set()
     for part in _elements(up):
-        if part.tag != f"{_X}UnsignedSignatureProperties":
+        if part.tag != _X_UnsignedSignatureProperties:
             continue
         for prop in _elements(part):
             seen.add(prop.tag)
-            if prop.tag == f"{_X}RevocationValues":
+            if prop.tag == _X_RevocationValues:
                 crls, ocsps = _revocation_values(prop)
                 shape.embedded_crls += crls
                 shape.embedded_ocsps += ocsps
-    shape.timestamped = bool(seen & {f"{_X}SignatureTimeStamp", f"{_X141}ArchiveTimeStamp"})
-    if f"{_X}SignatureTimeStamp" not in seen:
+    shape.timestamped = bool(seen & {_X_SignatureTimeStamp, f"{_X141}ArchiveTimeStamp"})
+    if _X_SignatureTimeStamp not in seen:
         return
     shape.level = Level.B_T
-    if f"{_X}CertificateValues" not in seen or f"{_X}RevocationValues" not in seen:
+    if _X_CertificateValues not in seen or _X_RevocationValues not in seen:
         return
     shape.level = Level.B_LT
     if f"{_X141}ArchiveTimeStamp" in seen:
@@ -905,10 +955,10 @@ def _revocation_values(el: etree._Element) -> tuple[tuple[bytes, ...], tuple[byt
     crls: list[bytes] = []
     ocsps: list[bytes] = []
     for group in _elements(el):
-        if group.tag == f"{_X}CRLValues":
-            target, tag = crls, f"{_X}EncapsulatedCRLValue"
-        elif group.tag == f"{_X}OCSPValues":
-            target, tag = ocsps, f"{_X}EncapsulatedOCSPValue"
+        if group.tag == _X_CRLValues:
+            target, tag = crls, _X_EncapsulatedCRLValue
+        elif group.tag == _X_OCSPValues:
+            target, tag = ocsps, _X_EncapsulatedOCSPValue
         else:
             continue
         for v in _elements(group):

@@ -129,6 +129,7 @@ _TOTAL_FAILED_SUBS = frozenset(
     }
 )
 
+_RANK = {level: rank for rank, level in enumerate(Level)}
 _EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 _MIN_RSA_BITS = 2048
 
@@ -642,7 +643,7 @@ class Verifier:
 
     def _level(self, shape: SignatureShape) -> None:
         need = self.policy.min_level
-        if need is None or shape.level >= need:
+        if need is None or _RANK[shape.level] >= _RANK[need]:
             return
         if shape.level is Level.XMLDSIG:
             en = (
