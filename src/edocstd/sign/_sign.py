@@ -721,6 +721,9 @@ def _write_tree(prepared: PreparedSignature, fh: IO[bytes]) -> None:
 
 
 def _serialise(prepared: PreparedSignature) -> bytes:
+    if prepared._holes is NO_HOLES:
+        # A small document (never punched): one call, no file-like object to feed.
+        return etree.tostring(prepared._tree, xml_declaration=True, encoding="UTF-8")
     buffer = io.BytesIO()
     _write_tree(prepared, buffer)
     # getvalue() hands over the buffer without copying it once writing is over.
