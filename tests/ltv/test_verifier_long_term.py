@@ -492,3 +492,12 @@ def test_tsa_policies_must_be_object_identifiers(bad: object) -> None:
 def test_tsa_policies_appear_in_the_policy_dict() -> None:
     assert Policy(tsa_policies=["1.2.3"]).to_dict()["tsa_policies"] == ["1.2.3"]
     assert Policy().to_dict()["tsa_policies"] is None
+
+
+def test_a_time_stamp_from_after_the_validation_time_proves_nothing(env: TestServices) -> None:
+    blt = _extend(env, _signed(env), Level.B_LT)
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    report = _verifier(env.pki).assess(blt, at=yesterday)
+    assert report.indication is Indication.INDETERMINATE
+    (stamp,) = report.signatures[0].timestamps
+    assert not stamp.passed and "after the validation time" in stamp.message_en

@@ -10,7 +10,9 @@
   (the verifier's "online" revocation mode).
 * :func:`extend` / :func:`augmenter` raise XAdES signatures to B-T, B-LT and B-LTA, and
   :func:`validate_timestamps` checks their time-stamps (see :mod:`edocstd.ltv._levels`).
-* :func:`assess_long_term` judges a signer at its best signature time (proof of existence).
+* :func:`assess_long_term` judges a signer at its best signature time (proof of existence);
+  :func:`check_timestamps`, :func:`best_signature_time` and :func:`judge_revocation` are its
+  steps, which the verifier runs for every B-T, B-LT and B-LTA signature.
 * :class:`OnlineRevocation` is the verifier's ``online`` revocation source.
 * All network access goes through an injectable :data:`HttpClient`; the default is
   :class:`UrllibClient`. Unreachable services raise :class:`~edocstd.errors.NetworkError`;
@@ -18,11 +20,12 @@
   :class:`Failure` kind.
 """
 
-from edocstd.ltv._crl import check_crl, crl_urls, fetch_crl
+from edocstd.ltv._crl import check_crl, crl_evidence, crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, LtvError, RevocationError, TimeStampError
 from edocstd.ltv._fetchers import HttpFetcherBackend
 from edocstd.ltv._http import HttpClient, HttpRequest, HttpResponse, UrllibClient
 from edocstd.ltv._levels import (
+    TimeStampFailure,
     TimeStampKind,
     TimeStampResult,
     ValidationData,
@@ -30,17 +33,27 @@ from edocstd.ltv._levels import (
     add_signature_timestamp,
     add_validation_data,
     augmenter,
+    check_timestamps,
     embedded_validation_data,
     extend,
     gather_validation_data,
     validate_timestamps,
 )
-from edocstd.ltv._ocsp import build_ocsp_request, check_ocsp_response, fetch_ocsp, ocsp_urls
+from edocstd.ltv._ocsp import (
+    build_ocsp_request,
+    check_ocsp_response,
+    fetch_ocsp,
+    ocsp_evidence,
+    ocsp_urls,
+)
 from edocstd.ltv._poe import (
     CertificateStatus,
     LongTermOutcome,
     LongTermResult,
+    RevocationJudgement,
     assess_long_term,
+    best_signature_time,
+    judge_revocation,
 )
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
 from edocstd.ltv._tsp import (
@@ -69,10 +82,12 @@ __all__ = [
     "LtvError",
     "OnlineRevocation",
     "RevocationError",
+    "RevocationJudgement",
     "RevocationSource",
     "RevocationStatus",
     "TimeStampClient",
     "TimeStampError",
+    "TimeStampFailure",
     "TimeStampKind",
     "TimeStampPolicy",
     "TimeStampResult",
@@ -86,16 +101,21 @@ __all__ = [
     "add_validation_data",
     "assess_long_term",
     "augmenter",
+    "best_signature_time",
     "build_ocsp_request",
     "build_timestamp_request",
     "check_crl",
     "check_ocsp_response",
+    "check_timestamps",
+    "crl_evidence",
     "crl_urls",
     "embedded_validation_data",
     "extend",
     "fetch_crl",
     "fetch_ocsp",
     "gather_validation_data",
+    "judge_revocation",
+    "ocsp_evidence",
     "ocsp_urls",
     "parse_timestamp_response",
     "parse_timestamp_token",

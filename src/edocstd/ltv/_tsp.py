@@ -362,7 +362,8 @@ def validate_timestamp_token(
     one of ``trust_roots`` at time ``at`` (default: now) with pyhanko-certvalidator; that
     ``genTime`` falls within the TSA certificate's validity; and the revocation status of
     that path from ``crls`` and ``ocsps`` (never the network) as ``policy.revocation`` asks,
-    relative to ``genTime``: a revocation at or before ``genTime`` fails the token.
+    relative to ``genTime``: a revocation at or before ``genTime`` fails the token. A token
+    whose ``genTime`` is after ``at`` (beyond the clock skew) is refused.
     """
     policy = policy or TimeStampPolicy()
     moment = utc(at)
@@ -374,6 +375,9 @@ def validate_timestamp_token(
         raise _fail(Failure.POLICY, f"TSA policy {token.policy} is not accepted")
     if (data is None) == (digest is None):
         raise ValueError("give exactly one of data= or digest=")
+    if token.gen_time > moment + policy.freshness.clock_skew:
+        # A time-stamp from after the validation time proves nothing at that time.
+        raise _fail(Failure.FRESHNESS, "genTime is after the validation time")
     if data is not None:
         if not token.covers(data):
             raise _fail(Failure.MISMATCH, "token is for other data (message imprint differs)")

@@ -9,6 +9,7 @@ from edocstd.verify._report import (
     Indication,
     SignatureReport,
     SubIndication,
+    TimeStampReport,
     VerificationReport,
     VerifiedDocument,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "RevocationSource",
     "SignatureReport",
     "SubIndication",
+    "TimeStampReport",
     "TrustStore",
     "VerificationReport",
     "VerifiedDocument",

@@ -25,8 +25,9 @@ Revocation data comes from a :class:`RevocationSource`: the offline source retur
 document carries plus what the caller supplied; an online source (fetching OCSP and CRLs over
 HTTP) can be plugged in without changing this module, because pyhanko-certvalidator is never
 allowed to fetch by itself: every byte it judges went through a source the caller chose.
-Long-term validation (time-stamps as proof of existence) slots in at the same place: the
-validation time and the revocation data are inputs of :meth:`PathValidator.validate`.
+For long-term signatures (B-T and above) the verifier uses this validator for the path only,
+at the best signature time, and judges revocation with the proof-of-existence rules of
+:func:`edocstd.ltv.judge_revocation`, from data gathered through the same source.
 
 In ``offline`` and ``online`` modes every certificate of the path except the trust anchor needs
 revocation information (ETSI TS 119 172 "CRL or OCSP required" for end entities and CAs).

@@ -8,8 +8,16 @@ Order of work for each signature, so that nothing is computed over a shape we ha
 4. the signature value, with the certificate from ``KeyInfo`` that verifies it;
 5. key constraints (RSA ≥ 2048 bits, known curves), ``KeyValue`` consistency;
 6. the signing certificate reference (XAdES ``SigningCertificate``/``V2``);
-7. the signature level against the policy;
-8. the certificate path to a caller-supplied trust anchor, key usage, and revocation.
+7. the signature level against the policy (B-B, or B-T/B-LT/B-LTA as the unsigned properties
+   show: ``SignatureTimeStamp``; plus ``CertificateValues`` and ``RevocationValues``; plus
+   ``ArchiveTimeStamp``);
+8. without time-stamps: the certificate path to a caller-supplied trust anchor at the
+   validation time, key usage, and revocation;
+   with time-stamps (ETSI EN 319 102-1 long-term validation, through :mod:`edocstd.ltv`):
+   every time-stamp (imprint, TSA path with ``timeStamping`` to a caller-supplied anchor,
+   allowed TSA policies); then the signer's path at the *best signature time* those
+   time-stamps prove, key usage, and revocation judged with that proof of existence from the
+   data the signature carries, the caller supplied, or (``online``) was fetched.
 
 When every signature passes, the canonical bytes the document digest covered are re-read with
 the hardened reader, and that re-read tree (never the input tree) is what the caller gets; on
@@ -183,7 +191,8 @@ class Verifier:
     step (for example with an online fetcher); by default it is the offline source.
 
     A verifier is reusable and thread-safe; it caches path-validation results, so keep one for
-    many documents.
+    many documents. Decoded certificates, time-stamp signer checks and the time-independent
+    part of OCSP/CRL checks are cached process-wide, keyed by their exact bytes.
     """
 
     def __init__(
