@@ -51,9 +51,11 @@ def _to_lta_and_check_offline(services: TestServices, bb: bytes) -> None:
     assert all(t.passed for t in result.timestamps)
     assert result.best_signature_time is not None
     # The original B-B stays verifiable as it was, without any time-stamp.
-    assert Verifier(
-        trust=verifier.trust, policy=Policy(require_schema=False, revocation="none")
-    ).assess(bb).passed
+    assert (
+        Verifier(trust=verifier.trust, policy=Policy(require_schema=False, revocation="none"))
+        .assess(bb)
+        .passed
+    )
 
 
 def test_signxml_b_b_extends_to_b_lta_and_verifies_offline(fresh: TestServices) -> None:
