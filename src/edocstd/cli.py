@@ -346,7 +346,13 @@ def _cmd_extend(args: argparse.Namespace) -> int:
         level = Level.parse(args.level)
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
-    extend_file(src, Path(args.output), level=level, tsa=args.tsa)
+    extra: list[Any] = []
+    if args.chain:
+        from edocstd.verify._trust import load_certificates
+
+        for name in args.chain:
+            extra.extend(load_certificates(_readable(name).read_bytes()))
+    extend_file(src, Path(args.output), level=level, tsa=args.tsa, extra_certs=extra)
     print(f"{args.output}: extended to {level.value}", file=sys.stderr)
     return EXIT_OK
 
@@ -452,6 +458,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True, metavar="OUT")
     sp.add_argument("--level", required=True, choices=("B-T", "B-LT", "B-LTA"))
     sp.add_argument("--tsa", metavar="URL")
+    sp.add_argument(
+        "--chain",
+        metavar="PEM",
+        action="append",
+        default=[],
+        help="certificates that complete the chains for B-LT/B-LTA (intermediates, trust anchor)",
+    )
     sp.set_defaults(func=_cmd_extend)
 
     sp = sub.add_parser("demo", help="build, sign and verify a sample licence")
