@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _batch_corpus import signed_documents, validate_corpus, verify_corpus
 from edocstd import batch
@@ -322,3 +324,33 @@ def test_extend_reports_failures_per_input_without_stopping(tmp_path: Path, pki:
         results = list(run)
     assert [str(r.outcome) for r in results] == ["failed", "unreadable"]
     assert not (tmp_path / "a.xml").exists()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(0, 200),
+    chunk_size=st.integers(1, 40),
+    window=st.integers(1, 8),
+    stop_after=st.one_of(st.none(), st.integers(0, 200)),
+)
+def test_any_run_yields_each_input_once_in_order_even_when_stopped(
+    n: int, chunk_size: int, window: int, stop_after: int | None
+) -> None:
+    paths = [f"/nonexistent/{i}.xml" for i in range(n)]
+    ticks: list[int] = []
+    with ThreadPoolExecutor(3) as executor:
+        run = batch.validate(
+            paths, executor=executor, chunk_size=chunk_size, window=window, progress=ticks.append
+        )
+        seen = []
+        for result in run:
+            seen.append(result)
+            if stop_after is not None and len(seen) > stop_after:
+                run.stop()
+        rest = run.cancel()
+    got = [r.index for r in seen + rest]
+    assert got == sorted(set(got))
+    assert [r.path for r in seen] == paths[: len(seen)]  # no gap before the stop
+    if stop_after is None or stop_after >= n:
+        assert got == list(range(n)) and sum(ticks) == n
+    assert sum(ticks) == len(got)  # progress counts exactly what was handed out
