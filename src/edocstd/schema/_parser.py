@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import functools
 import itertools
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,6 +189,10 @@ def read(
     Small inputs are read whole anyway; handing their bytes on lets validation check text
     properties over the whole input at once. Streamed (large) inputs give ``None``.
     """
+    if type(source) is bytes and 0 < len(source) <= min(_ONE_SHOT_MAX, limits.max_bytes):
+        # The usual call: a small document already in memory, which needs no chunking.
+        etree.clear_error_log()
+        return _checked(_parse_small(source, limits)), source
     raw: bytes | None = None
     chunks = iter_chunks(source, limits.max_bytes)
     # libxml2's errors land in lxml's per-thread log; start it empty so that the first error
@@ -215,6 +220,11 @@ def read(
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
+    return _checked(tree), raw
+
+
+def _checked(tree: etree._ElementTree) -> etree._ElementTree:
+    """``tree``, once its document information passes: no DTD, XML 1.0."""
     info = tree.docinfo
     if getattr(info, "doctype", "") or info.internalDTD is not None:  # pragma: no cover
         raise _dtd_refused()
@@ -223,7 +233,7 @@ def read(
             f"only XML 1.0 is accepted, not XML {info.xml_version}",
             f"รับเฉพาะ XML 1.0 เท่านั้น ไม่รับ XML {info.xml_version}",
         )
-    return tree, raw
+    return tree
 
 
 # Inputs this small are parsed in one call and their shape checked afterwards, in C: they cannot
@@ -238,11 +248,7 @@ def _deeper_than(depth: int) -> etree.XPath:
     return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
 
 
-_ASCII_COMPATIBLE = frozenset(
-    {"UTF-8", "UTF8", "ASCII", "US-ASCII", "ISO-8859-1", "ISO-8859-11", "TIS-620", "WINDOWS-874"}
-)
 _COUNT_ELEMENTS = etree.XPath("count(//*)")
-_ANY_PI = etree.XPath("boolean(//processing-instruction())")
 _BINARY_OBJECTS = etree.XPath("//ec:BinaryObject", namespaces={"ec": EC})
 
 
@@ -257,9 +263,20 @@ def _one_shot_parser() -> etree.XMLParser:
     return parser
 
 
+# The usual prolog, decided without the scanner: an optional UTF-8 byte order mark, an optional
+# XML declaration (whose target is exactly "xml": "<?xml-stylesheet" does not match), comments
+# and white space, then the start of the root element's name. Anything else (a DOCTYPE, another
+# processing instruction, UTF-16) is left to _PrologScanner. The comment body's alternatives
+# cannot both match at one place, so a failing match never backtracks exponentially.
+_PLAIN_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml[ \t\r\n][^?<>]*\?>)?[ \t\r\n]*"
+    rb"(?:<!--(?:[^-]|-[^-])*-->[ \t\r\n]*)*<[A-Za-z_:\x80-\xff]"
+)
+
+
 def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
-    scanner = _PrologScanner()
-    scanner.feed(data)
+    if _PLAIN_PROLOG.match(data) is None:
+        _PrologScanner().feed(data)
     try:
         root = etree.fromstring(data, _one_shot_parser())
     except etree.XMLSyntaxError as exc:
@@ -269,21 +286,19 @@ def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
     tree = root.getroottree()
     if _deeper_than(limits.max_depth)(tree):
         raise _too_deep(limits, _first_too_deep(root, limits.max_depth))
+    # Matching a node type is done in C and makes no Python object for anything else. The
+    # prolog scan has refused a processing instruction before the root; look inside and after.
+    pi = next(root.iter(etree.ProcessingInstruction), None)
+    if pi is None:
+        pi = next(root.itersiblings(etree.ProcessingInstruction), None)
+    if pi is not None:
+        raise _pi_refused(_line(pi))
     # The shortest element, <a/>, takes four bytes: fewer bytes cannot hold too many elements.
     if (
         len(data) > 4 * limits.max_elements
         and cast(float, _COUNT_ELEMENTS(tree)) > limits.max_elements
     ):
         raise _too_many(limits, None)
-    # A processing instruction starts with "<?" in the bytes (in a byte-oriented encoding); if
-    # none follows the XML declaration, there is none to look for in the tree.
-    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
-    if data.startswith(b"<?xml", start):
-        start += 5
-    encoding = (tree.docinfo.encoding or "").upper()
-    if (encoding not in _ASCII_COMPATIBLE or data.find(b"<?", start) >= 0) and _ANY_PI(tree):
-        pis = cast(list[etree._Element], tree.xpath("//processing-instruction()"))
-        raise _pi_refused(_line(pis[0]) if pis else None)
     if len(data) // 4 * 3 > limits.max_binary_decoded:
         for node in cast(list[etree._Element], _BINARY_OBJECTS(tree)):
             _check_binary(node, limits)
