@@ -36,6 +36,7 @@ EXPECTED = [
     "SignatureAlgorithm",
     "SignatureReport",
     "Signer",
+    "Pkcs11Params",
     "SigningError",
     "SigningKey",
     "SubIndication",

@@ -32,6 +32,7 @@ from edocstd.schema._rules import RULES, RuleInfo
 from edocstd.schema._validate import validate
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
 from edocstd.sign._keys import SigningKey
+from edocstd.sign._pkcs11_uri import Pkcs11Params
 from edocstd.sign._sign import (
     Cosign,
     PreparedSignature,
@@ -78,6 +79,7 @@ __all__ = [
     "NetworkError",
     "PinIncorrectError",
     "PinLockedError",
+    "Pkcs11Params",
     "Policy",
     "PolicyError",
     "PreparedSignature",
