@@ -93,8 +93,11 @@ def run_many(
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
             executor = pool
         total = sum(1 for _ in batch.iter_files(opts.inputs)) if terminal else None
-        bar = stack.enter_context(_progress(terminal, total, opts))
-        run = stack.enter_context(start(executor, CHUNK, bar))
+        # The run starts first: a process pool forks its workers on the first task, and a
+        # fork must not happen while the progress display's thread may hold a lock.
+        ticker = _Ticker()
+        run = stack.enter_context(start(executor, CHUNK, ticker))
+        ticker.target = stack.enter_context(_progress(terminal, total, opts))
 
         def emit(result: batch.BatchResult) -> None:
             nonlocal done
@@ -107,6 +110,8 @@ def run_many(
                 out.add(json_entry(result))
             if result.unreadable:
                 print(f"edocstd: {result.error}", file=sys.stderr)
+            elif result.report is None:
+                print(f"edocstd: {result.path}: {result.error}", file=sys.stderr)
             elif out is None and not opts.quiet:
                 human(result)
 
@@ -164,6 +169,17 @@ def _summary_key(result: batch.BatchResult) -> tuple[str, str]:
         if isinstance(sub, str):
             detail = sub
     return (str(result.outcome), detail)
+
+
+class _Ticker:
+    """A progress callback whose display is attached once the run has started."""
+
+    def __init__(self) -> None:
+        self.target: Callable[[int], None] | None = None
+
+    def __call__(self, n: int) -> None:
+        if self.target is not None:
+            self.target(n)
 
 
 class _JsonArray:

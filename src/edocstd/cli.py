@@ -228,7 +228,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from edocstd import batch
-    from edocstd.verify import Policy, Verifier
+    from edocstd.verify import Policy, TrustStore, Verifier
 
     if not args.trust:
         raise _UsageError("verify needs at least one --trust PEM")
@@ -243,8 +243,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         at=_parse_time(args.at) if args.at else None,
     )
     # Check the trust anchors and the policy here, once, rather than in every worker.
-    from edocstd.verify import TrustStore
-
     Verifier(
         trust=TrustStore.from_pem(job.trust_pem),
         policy=Policy(job.revocation, job.require_schema, job.allow_legacy, job.min_level),
