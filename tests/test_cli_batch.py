@@ -336,3 +336,12 @@ def test_verify_lines_read_as_the_report_summary_in_both_languages(pki: TestPKI)
     for report in reports:
         for lang in ("en", "th"):
             assert _verify_summary(report.to_dict(), lang) == report.summary(lang)
+
+
+def test_summary_speaks_thai(validate_dir: Corpus, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [p for p in validate_dir.ordered() if validate_dir.expected[p] != "unreadable"][:12]
+    assert main(["validate", "--lang", "th", "--jobs", "1", *files]) == 1
+    out, err = capsys.readouterr()
+    assert "ไม่ถูกต้อง" in out
+    assert "สรุปผล" in err
+    assert _summary(err)[("รวม", "")] == 12
