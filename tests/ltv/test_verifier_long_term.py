@@ -501,3 +501,21 @@ def test_a_time_stamp_from_after_the_validation_time_proves_nothing(env: TestSer
     assert report.indication is Indication.INDETERMINATE
     (stamp,) = report.signatures[0].timestamps
     assert not stamp.passed and "after the validation time" in stamp.message_en
+
+
+def test_a_signing_time_after_the_time_stamp_is_refused(env: TestServices) -> None:
+    who = env.pki.signer
+    signer = Signer.from_pem(who.key_pem, who.cert_pem, chain_pem=env.pki.chain_pem())
+    claimed = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    bb = sign(DOC, signer, schema=SchemaCheck.SKIP, signing_time=claimed)
+    bt = _extend(env, bb, Level.B_T)
+    report = _verifier(env.pki, crls=_crls(env.pki)).assess(bt, at=claimed + dt.timedelta(days=1))
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+    )
+    assert "after its time-stamp" in report.message_en
+    # A signing time a little before the time-stamp is the normal case.
+    assert (
+        _verifier(env.pki, crls=_crls(env.pki)).assess(_extend(env, _signed(env), Level.B_T)).passed
+    )

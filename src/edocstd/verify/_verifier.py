@@ -137,6 +137,9 @@ _TOTAL_FAILED_SUBS = frozenset(
     }
 )
 
+# Clocks of signing workstations drift; a signing time this much after the time-stamp is
+# tolerated (the same margin the revocation freshness rules allow).
+_SIGNING_TIME_TOLERANCE = dt.timedelta(minutes=5)
 _RANK = {level: rank for rank, level in enumerate(Level)}
 _EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 _MIN_RSA_BITS = 2048
@@ -720,6 +723,18 @@ class Verifier:
                 f"ไม่สามารถอ่านข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อได้: {th}",
             )
         stamp_text = best.isoformat()
+        claimed = shape.signing_time
+        if claimed is not None and claimed > best + _SIGNING_TIME_TOLERANCE:
+            # The time-stamp proves the signature existed at ``best``; a signing time after
+            # that is false, and nothing the signature claims about itself can be relied on.
+            raise _Fail(
+                "timestamps",
+                SubIndication.SIG_CONSTRAINTS_FAILURE,
+                f"the signature claims to have been made at {claimed.isoformat()}, after its "
+                f"time-stamp proves it already existed ({stamp_text})",
+                f"ลายมือชื่ออ้างว่าลงนามเมื่อ {claimed.isoformat()} ซึ่งช้ากว่าเวลาที่การประทับเวลา"
+                f"พิสูจน์ว่าลายมือชื่อมีอยู่แล้ว ({stamp_text})",
+            )
         n = len(info["timestamps"])
         checks.ok(
             "timestamps",
