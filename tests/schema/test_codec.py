@@ -460,3 +460,35 @@ def test_decode_of_a_broken_tree_gives_a_document_or_a_document_error(
         decode(tree)
     except DocumentError as exc:
         assert exc.report.codes == ("EDOC-S000",)
+
+
+@pytest.mark.parametrize("line", [0, 76])
+def test_a_multi_megabyte_attachment_loads_exactly_whatever_its_line_breaks(line: int) -> None:
+    import base64
+    import hashlib
+
+    content = hashlib.shake_256(b"attachment").digest(3 * 1024 * 1024 + 2)
+    encoded = base64.b64encode(content)
+    if line:
+        encoded = b"\n".join(encoded[i : i + line] for i in range(0, len(encoded), line)) + b"\n"
+    data = sample_xml()
+    start = data.index(b"<ec:BinaryObject>") + len(b"<ec:BinaryObject>")
+    end = data.index(b"</ec:BinaryObject>")
+    digest_start = data.index(b">", data.index(b"<ec:Digest ")) + 1
+    digest_end = data.index(b"</ec:Digest>")
+    stated = base64.b64encode(hashlib.sha256(content).digest())
+    data = data[:digest_start] + stated + data[digest_end:start] + encoded + data[end:]
+    doc = load(data)
+    assert doc.attachments[0].content == content
+    assert decode(parse(data)).attachments[0].content == content
+
+
+def test_decode_refuses_an_attachment_that_is_not_base64_even_when_large() -> None:
+    data = sample_xml()
+    start = data.index(b"<ec:BinaryObject>") + len(b"<ec:BinaryObject>")
+    end = data.index(b"</ec:BinaryObject>")
+    bad = b"QUJD" * (600 * 1024) + b"*" + b"QUJD" * 10
+    with pytest.raises(DocumentError) as err:
+        decode(parse(data[:start] + bad + data[end:]))
+    assert err.value.report.codes == ("EDOC-S000",)
+    assert "BinaryObject" in err.value.report.problems[0].location.path

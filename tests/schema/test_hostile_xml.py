@@ -320,3 +320,53 @@ def test_hostile_file_from_disk_is_read_in_chunks(tmp_path: Path) -> None:
     path = tmp_path / "deep.xml"
     path.write_bytes(os.urandom(16) + nested(100))
     refused(path)
+
+
+# ----------------------------------------------------------------------------- prolog shortcut
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b"<!-- a comment --><!DOCTYPE r><r/>",
+        b'<?xml version="1.0"?>\n<!-- one --> <!-- two -->\n<!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>',
+        b"\xef\xbb\xbf<!-- bom -->\n<!DOCTYPE r SYSTEM 'file:///etc/passwd'><r/>",
+    ],
+    ids=["after-comment", "after-declaration-and-comments", "after-bom"],
+)
+def test_a_dtd_after_an_ordinary_prolog_is_refused(doc: bytes) -> None:
+    assert "DTD" in refused(doc)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b"<!-- c --><?pi after a comment?><r/>",
+        b'<?xml version="1.0"?><?xml-stylesheet href="x"?><r/>',
+        b"<?xml-model href='x'?><r/>",
+        b"<?xml version='1.0'?><!-- a -- b --><?pi?><r/>",
+    ],
+    ids=["after-comment", "after-declaration", "xml-prefixed-target", "after-bad-comment"],
+)
+def test_processing_instructions_in_the_prolog_are_refused(doc: bytes) -> None:
+    reason = refused(doc)
+    assert "processing instruction" in reason or "not well-formed" in reason
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_not_misread() -> None:
+    assert "encoding" in refused("<r/>".encode("utf-16-le"))
+
+
+def test_a_small_input_over_a_small_size_limit_is_refused() -> None:
+    limits = Limits(max_bytes=1000)
+    assert "larger than 1000 bytes" in refused(FULL, limits)
+    not_refused(FULL[: FULL.index(b"<ec:ElectronicCertificate")] + b"<r/>", limits)
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, str])
+def test_every_in_memory_source_type_gives_the_same_report(kind: type) -> None:
+    source = FULL.decode("utf-8") if kind is str else kind(FULL)
+    assert validate(source).valid
+    broken = FULL.replace(b"<ec:TypeCode>", b"<?pi?><ec:TypeCode>")
+    source = broken.decode("utf-8") if kind is str else kind(broken)
+    assert "processing instruction" in refused(source)

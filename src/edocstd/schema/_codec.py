@@ -24,7 +24,6 @@ and a final newline. The same :class:`~edocstd.model.Document` always gives the 
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -63,6 +62,7 @@ from edocstd.model import (
     Subject,
     ValidityPeriod,
 )
+from edocstd.schema._base64 import decode_base64
 from edocstd.schema._parser import DEFAULT_LIMITS, Limits, parse
 from edocstd.sign._algorithms import C14N, DigestAlgorithm
 from edocstd.sign._c14n import digest_tree
@@ -472,16 +472,12 @@ def _date(el: etree._Element) -> date:
 
 
 def _base64(el: etree._Element) -> bytes:
-    text = _text(el)
-    # Most base64 is one line; copying a tens-of-megabytes string only to drop nothing is waste.
-    if _XML_SPACE.search(text) is not None:
-        text = _XML_SPACE.sub("", text)
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise _DecodeFailure(
-            el, "the content is not valid base64", "เนื้อหาไม่ใช่ base64 ที่ถูกต้อง"
-        ) from None
+    # An attachment's text can be tens of megabytes: it is decoded piece by piece into a
+    # buffer of the result's size, so only the text and the result are ever whole in memory.
+    data = decode_base64(_text(el))
+    if data is None:
+        raise _DecodeFailure(el, "the content is not valid base64", "เนื้อหาไม่ใช่ base64 ที่ถูกต้อง")
+    return data
 
 
 def _identifier(el: etree._Element) -> Identifier:

@@ -28,6 +28,7 @@ from lxml import etree
 from edocstd._ids import is_valid_thai_id
 from edocstd._ns import DS, EC
 from edocstd._report import Location, Problem
+from edocstd.schema._base64 import feed_base64
 
 __all__ = ["RULES", "RuleInfo", "check_rules", "element_path"]
 
@@ -171,7 +172,6 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-
 _GOV = re.compile(r"[0-9A-Z.\-]{1,20}")
 _CONTROL = re.compile("[\x7f-\x9f]")
 _XML_WS = " \t\r\n"
-_B64_CHUNK = 1 << 20  # a multiple of 4
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -757,42 +757,13 @@ def _check_address(out: _Out, addr: _Kids) -> None:
         )
 
 
-_ONE_PAD_ENDINGS = frozenset(bytes([c]) for c in b"AEIMQUYcgkosw048")
-
-
-def _canonical_padding(quantum: bytes) -> bool:
-    """XSD's base64 grammar: the bits that padding drops must be zero (``Zg==``, not ``Zh==``)."""
-    if quantum.endswith(b"=="):
-        return quantum[1:2] in (b"A", b"Q", b"g", b"w")
-    return quantum[2:3] in _ONE_PAD_ENDINGS
-
-
 def _b64_digest(text: str, factory: Callable[[], Any] | None) -> tuple[bool, bytes | None]:
-    """Decode base64 text in chunks: (is it valid base64, digest of the bytes if asked for).
+    """Decode base64 text in pieces: (is it valid base64, digest of the bytes if asked for).
 
-    Whitespace is ignored, as in ``xs:base64Binary``; padding may only end the text. Works in
-    bounded memory however large the text, and never holds the decoded bytes whole.
+    Works in bounded memory however large the text, and never holds the decoded bytes whole.
     """
     h = factory() if factory is not None else None
-    carry = b""
-    padded = False
-    try:
-        for i in range(0, len(text), _B64_CHUNK):
-            part = carry + text[i : i + _B64_CHUNK].encode("ascii").translate(None, b" \t\r\n")
-            cut = len(part) - len(part) % 4
-            if padded and cut:
-                return False, None  # data after the padding
-            piece = part[:cut]
-            decoded = binascii.a2b_base64(piece, strict_mode=True)
-            padded = piece.endswith(b"=")
-            if padded and not _canonical_padding(piece[-4:]):
-                return False, None
-            if h is not None:
-                h.update(decoded)
-            carry = part[cut:]
-    except (UnicodeEncodeError, binascii.Error, ValueError):
-        return False, None
-    if carry:
+    if not feed_base64(text, None if h is None else h.update):
         return False, None
     return True, (h.digest() if h is not None else None)
 
