@@ -1,4 +1,4 @@
-"""Certificate path validation (RFC 5280) and the pluggable revocation step.
+"""Certificate path validation (RFC 5280) and the pluggable source of revocation data.
 
 Choice of library
 -----------------
@@ -9,28 +9,26 @@ Two well-kept libraries were evaluated:
   (document-signing certificates from Thai CAs and our test PKI carry none), it rejects a
   time-stamping certificate with the critical ``timeStamping`` EKU that RFC 3161 *requires*
   (which the long-term levels need), and it has no revocation checking at all.
-* ``pyhanko-certvalidator``: a full RFC 5280 path builder and validator, with CRL and OCSP
-  checking from caller-supplied data (fetching disabled), point-in-time validation
-  (``moment``), ETSI TS 119 172 revocation policies, and the POE machinery that long-term
-  (B-LT/B-LTA) validation needs later. It accepts RFC 3161 TSA certificates.
+* ``pyhanko-certvalidator``: a full RFC 5280 path builder and validator, with point-in-time
+  validation (``moment``), and it accepts RFC 3161 TSA certificates.
 
-**We use pyhanko-certvalidator.** Its cost is speed (milliseconds per path, plus an asyncio
-round trip), so results are cached per (certificates offered, trust store, revocation mode and
-data, one-minute window of validation time); a cached result is only reused while the
-validation time stays inside the validity periods of every certificate on the path.
+**We use pyhanko-certvalidator for paths.** Its cost is speed (milliseconds per path, plus an
+asyncio round trip), so results are cached per (certificates offered, trust store, one-minute
+window of validation time); a cached result is only reused while the validation time stays
+inside the validity periods of every certificate on the path.
 
 Revocation
 ----------
 Revocation data comes from a :class:`RevocationSource`: the offline source returns what the
 document carries plus what the caller supplied; an online source (fetching OCSP and CRLs over
-HTTP) can be plugged in without changing this module, because pyhanko-certvalidator is never
-allowed to fetch by itself: every byte it judges went through a source the caller chose.
-For long-term signatures (B-T and above) the verifier uses this validator for the path only,
-at the best signature time, and judges revocation with the proof-of-existence rules of
-:func:`edocstd.ltv.judge_revocation`, from data gathered through the same source.
+HTTP) can be plugged in without changing this module. Nothing here fetches by itself: every
+byte that is judged went through a source the caller chose.
 
-In ``offline`` and ``online`` modes every certificate of the path except the trust anchor needs
-revocation information (ETSI TS 119 172 "CRL or OCSP required" for end entities and CAs).
+The data is judged by :func:`edocstd.ltv.judge_revocation` (ETSI EN 319 102-1, with proof of
+existence), for B-B and long-term signatures alike: the path is validated here at the time
+that matters (the validation time, or the best signature time a time-stamp proves), and each
+certificate below the trust anchor then needs a checked OCSP response or CRL (ETSI TS 119 172
+"CRL or OCSP required" for end entities and CAs).
 
 Which indication when revocation data is missing? ETSI EN 319 102-1 offers three candidates:
 
@@ -62,20 +60,16 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
-    InsufficientRevinfoError,
     NotYetValidError,
     PathBuildingError,
     PathValidationError,
-    RevokedError,
     ValidationError,
 )
 from pyhanko_certvalidator.policy_decl import (
     NO_REVOCATION,
-    REQUIRE_REVINFO,
     CertRevTrustPolicy,
 )
 
-from edocstd.verify._policy import Revocation
 from edocstd.verify._report import SubIndication
 from edocstd.verify._trust import TrustStore
 
@@ -153,7 +147,6 @@ class ChainResult:
     message_th: str
     path: tuple[x509.Certificate, ...] = ()
     subjects: tuple[str, ...] = ()
-    revocation: str = "not checked"
     valid_from: dt.datetime | None = None
     valid_until: dt.datetime | None = None
 
@@ -181,16 +174,13 @@ class PathValidator:
         signer_der: bytes,
         others: Sequence[tuple[x509.Certificate, bytes]],
         at: dt.datetime,
-        mode: Revocation,
-        data: RevocationData,
     ) -> ChainResult:
-        """Validate ``signer`` at ``at``; ``others`` only help build the path."""
+        """Validate the path of ``signer`` at ``at``; ``others`` only help build it."""
+        del signer  # the DER is what is validated (and the cache key)
         key = (
             signer_der,
             tuple(d for _, d in others),
             self._trust.key,
-            mode,
-            data.key() if mode is not Revocation.NONE else "",
             int(at.timestamp()) // _WINDOW_SECONDS,
         )
         with self._lock:
@@ -199,7 +189,7 @@ class PathValidator:
                 self._cache.move_to_end(key)
         if hit is not None and _within(hit, at):
             return hit
-        result = self._validate(signer_der, [d for _, d in others], at, mode, data)
+        result = self._validate(signer_der, [d for _, d in others], at)
         with self._lock:
             self._cache[key] = result
             if len(self._cache) > _CACHE_SIZE:
@@ -234,28 +224,16 @@ class PathValidator:
             raise box["e"]  # type: ignore[misc]
         return box["r"]
 
-    def _validate(
-        self,
-        signer_der: bytes,
-        others: list[bytes],
-        at: dt.datetime,
-        mode: Revocation,
-        data: RevocationData,
-    ) -> ChainResult:
+    def _validate(self, signer_der: bytes, others: list[bytes], at: dt.datetime) -> ChainResult:
         try:
             ee = asn1_x509.Certificate.load(signer_der)
             inter = [asn1_x509.Certificate.load(d) for d in others if d != signer_der]
-            policy = CertRevTrustPolicy(
-                NO_REVOCATION if mode is Revocation.NONE else REQUIRE_REVINFO
-            )
             ctx = ValidationContext(
                 trust_roots=list(self._trust.asn1_anchors),
                 other_certs=inter,
                 moment=at,
                 allow_fetching=False,
-                crls=list(data.crls),
-                ocsps=list(data.ocsps),
-                revinfo_policy=policy,
+                revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
             )
             validator = CertificateValidator(ee, inter, validation_context=ctx)
             path = self._run(validator)
@@ -270,50 +248,6 @@ class PathValidator:
                 "ผู้ลงนามไม่ได้รับความเชื่อถือ (หากควรเชื่อถือ ให้เพิ่มใบรับรองหลักของผู้ออกใบรับรอง"
                 "ในที่เก็บใบรับรองที่เชื่อถือ)",
             )
-        except RevokedError as exc:
-            when = exc.revocation_dt.isoformat()
-            if exc.is_ee_cert:
-                return ChainResult(
-                    False,
-                    SubIndication.REVOKED_NO_POE,
-                    f"the signer's certificate was revoked on {when}, and nothing proves the "
-                    "signature was made before that",
-                    f"ใบรับรองของผู้ลงนามถูกเพิกถอนเมื่อ {when} และไม่มีหลักฐานว่าลงลายมือชื่อก่อนเวลานั้น",
-                    revocation="revoked",
-                )
-            return ChainResult(
-                False,
-                SubIndication.REVOKED_CA_NO_POE,
-                f"a CA certificate in the chain was revoked on {when}",
-                f"ใบรับรองของผู้ออกใบรับรองในสายใบรับรองถูกเพิกถอนเมื่อ {when}",
-                revocation="revoked",
-            )
-        except InsufficientRevinfoError as exc:
-            if mode is Revocation.ONLINE:
-                en = (
-                    "the revocation status of the certificates could not be obtained ("
-                    + _short(exc)
-                    + "); the CA's OCSP responder or CRL may be unreachable: try again later, "
-                    "or supply a current CRL (for example with --crl)"
-                )
-                th = (
-                    "ไม่สามารถขอสถานะการเพิกถอนของใบรับรองได้ "
-                    "บริการ OCSP หรือ CRL ของผู้ออกใบรับรองอาจติดต่อไม่ได้ "
-                    "โปรดลองใหม่ภายหลัง หรือส่ง CRL ที่เป็นปัจจุบัน (เช่น ใช้ตัวเลือก --crl)"
-                )
-            else:
-                en = (
-                    "the revocation status of the certificates could not be established from "
-                    "the data available (" + _short(exc) + "); supply a current CRL or OCSP "
-                    "response for the signer and its CA (for example with --crl), or use "
-                    "--revocation online"
-                )
-                th = (
-                    "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
-                    "โปรดส่ง CRL หรือคำตอบ OCSP ที่เป็นปัจจุบันของผู้ลงนามและผู้ออกใบรับรอง "
-                    "(เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online"
-                )
-            return ChainResult(False, SubIndication.TRY_LATER, en, th, revocation="unknown")
         except ExpiredError as exc:
             whose = "signer's certificate" if exc.is_ee_cert else "a CA certificate in the chain"
             whose_th = "ใบรับรองของผู้ลงนาม" if exc.is_ee_cert else "ใบรับรองของผู้ออกใบรับรองในสาย"
@@ -381,7 +315,6 @@ class PathValidator:
             "สายใบรับรองเชื่อมโยงถึงใบรับรองหลักที่เชื่อถือและใช้ได้",
             path=certs,
             subjects=tuple(c.subject.rfc4514_string() for c in certs),
-            revocation="not checked" if mode is Revocation.NONE else "good",
             valid_from=start,
             valid_until=end,
         )

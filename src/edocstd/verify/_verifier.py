@@ -70,7 +70,6 @@ from edocstd.schema._parser import parse
 from edocstd.sign._algorithms import DigestAlgorithm, KeyType, SignatureAlgorithm
 from edocstd.sign._c14n import UnsupportedC14NError, c14n, detached
 from edocstd.verify._chain import (
-    ChainResult,
     OfflineRevocation,
     PathValidator,
     RevocationData,
@@ -478,24 +477,10 @@ class Verifier:
             if shape.timestamped:
                 self._long_term(tree, shape, cert, cert_der, others, when, checks, info)
             else:
-                chain = self._chain(shape, cert, cert_der, others, when)
-                info["chain"] = chain.subjects
-                info["revocation"] = chain.revocation
-                if not chain.ok:
-                    assert chain.sub is not None
-                    failed = "revocation" if chain.revocation in ("revoked", "unknown") else "chain"
-                    raise _Fail(failed, chain.sub, chain.message_en, chain.message_th)
-                checks.ok("chain")
-                _key_usage(cert_der)
-                checks.ok("key-usage")
-                if self.policy.revocation is Revocation.NONE:
-                    checks.ok(
-                        "revocation",
-                        "not checked: the policy says revocation=none",
-                        "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
-                    )
-                else:
-                    checks.ok("revocation", "the certificates are not revoked", "ใบรับรองไม่ถูกเพิกถอน")
+                embedded = RevocationData(shape.embedded_crls, shape.embedded_ocsps)
+                self._path_and_revocation(
+                    cert, cert_der, others, when, None, embedded, checks, info
+                )
         except _Fail as f:
             checks.fail(f.check, f.en, f.th)
             return _SigOutcome(
@@ -673,21 +658,6 @@ class Verifier:
             th = f"ลายมือชื่ออยู่ในระดับ {shape.level.value} แต่นโยบายกำหนด {need.value}"
         raise _Fail("level", SubIndication.SIG_CONSTRAINTS_FAILURE, en, th)
 
-    def _chain(
-        self,
-        shape: SignatureShape,
-        cert: x509.Certificate,
-        der: bytes,
-        others: list[tuple[x509.Certificate, bytes]],
-        when: dt.datetime,
-    ) -> ChainResult:
-        mode = self.policy.revocation
-        data = RevocationData()
-        if mode is not Revocation.NONE:
-            embedded = RevocationData(shape.embedded_crls, shape.embedded_ocsps)
-            data = self._revocation.gather(cert, [c for c, _ in others], when, embedded)
-        return self._paths.validate(cert, der, others, when, mode, data)
-
     def _long_term(
         self,
         tree: etree._ElementTree,
@@ -751,23 +721,58 @@ class Verifier:
                     pool.append((_load_cert(extra), extra))
                 except ValueError:
                     continue
-        # The path only needs to hold when the signature is proven to have existed: an expired
-        # signer certificate does not matter once a time-stamp shows it was used in time.
-        chain = self._paths.validate(cert, der, pool, best, Revocation.NONE, RevocationData())
+        self._path_and_revocation(
+            cert,
+            der,
+            pool,
+            when,
+            best,
+            RevocationData(embedded.crls, embedded.ocsps),
+            checks,
+            info,
+        )
+
+    def _path_and_revocation(
+        self,
+        cert: x509.Certificate,
+        der: bytes,
+        pool: list[tuple[x509.Certificate, bytes]],
+        when: dt.datetime,
+        best: dt.datetime | None,
+        embedded: RevocationData,
+        checks: _Checks,
+        info: dict[str, Any],
+    ) -> None:
+        """The signer's path to a trust anchor and its key usage, judged at ``best`` (the time
+        a time-stamp proves) when there is one, else at ``when``; then revocation.
+
+        Revocation follows ETSI EN 319 102-1 with proof of existence, through
+        :func:`edocstd.ltv.judge_revocation`, at every level: B-B and long-term signatures
+        are judged by one set of rules.
+        """
+        moment = best or when
+        chain = self._paths.validate(cert, der, pool, moment)
         info["chain"] = chain.subjects
         if not chain.ok:
             assert chain.sub is not None
+            if best is None:
+                raise _Fail("chain", chain.sub, chain.message_en, chain.message_th)
+            stamp = best.isoformat()
             raise _Fail(
                 "chain",
                 chain.sub,
-                f"{chain.message_en} (judged at {stamp_text}, the time proven by the time-stamp)",
-                f"{chain.message_th} (ตรวจสอบ ณ เวลา {stamp_text} ที่การประทับเวลาพิสูจน์ไว้)",
+                f"{chain.message_en} (judged at {stamp}, the time proven by the time-stamp)",
+                f"{chain.message_th} (ตรวจสอบ ณ เวลา {stamp} ที่การประทับเวลาพิสูจน์ไว้)",
             )
-        checks.ok(
-            "chain",
-            f"valid at {stamp_text}, the time proven by the time-stamp",
-            f"ใช้ได้ ณ เวลา {stamp_text} ที่การประทับเวลาพิสูจน์ไว้",
-        )
+        if best is None:
+            checks.ok("chain")
+        else:
+            stamp = best.isoformat()
+            checks.ok(
+                "chain",
+                f"valid at {stamp}, the time proven by the time-stamp",
+                f"ใช้ได้ ณ เวลา {stamp} ที่การประทับเวลาพิสูจน์ไว้",
+            )
         _key_usage(der)
         checks.ok("key-usage")
 
@@ -778,13 +783,8 @@ class Verifier:
                 "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
             )
             return
-        data = self._revocation.gather(
-            cert,
-            [c for c, _ in pool],
-            when,
-            RevocationData(embedded.crls, embedded.ocsps),
-        )
-        # Signer first, as the path is judged from the bottom up.
+        data = self._revocation.gather(cert, [c for c, _ in pool], when, embedded)
+        # Signer first: the path is judged from the bottom up.
         path = [c.public_bytes(serialization.Encoding.DER) for c in chain.path]
         if path and path[0] != der:
             path.reverse()
@@ -837,14 +837,17 @@ class Verifier:
     def _revocation_outcome(
         self,
         judged: RevocationJudgement,
-        best: dt.datetime,
+        best: dt.datetime | None,
         info: dict[str, Any],
         checks: _Checks,
     ) -> None:
-        stamp = best.isoformat()
         outcome = judged.outcome
         if outcome is LongTermOutcome.PASSED:
             info["revocation"] = "good"
+            if best is None:
+                checks.ok("revocation", "the certificates are not revoked", "ใบรับรองไม่ถูกเพิกถอน")
+                return
+            stamp = best.isoformat()
             signer = judged.chain[0].status if judged.chain else None
             en = f"the certificates were not revoked at {stamp}, when the signature is proven to exist"
             th = f"ใบรับรองไม่ถูกเพิกถอน ณ เวลา {stamp} ซึ่งพิสูจน์ได้ว่าลายมือชื่อมีอยู่แล้ว"
@@ -859,43 +862,25 @@ class Verifier:
             return
         if outcome is LongTermOutcome.NO_REVOCATION_DATA:
             info["revocation"] = "unknown"
-            if self.policy.revocation is Revocation.ONLINE:
-                en = (
-                    "the revocation status could not be obtained (" + judged.detail + "); the "
-                    "CA's OCSP responder or CRL may be unreachable: try again later, or supply "
-                    "a current CRL (for example with --crl)"
-                )
-                th = (
-                    "ไม่สามารถขอสถานะการเพิกถอนของใบรับรองได้ บริการ OCSP หรือ CRL "
-                    "ของผู้ออกใบรับรองอาจติดต่อไม่ได้ โปรดลองใหม่ภายหลัง หรือส่ง CRL ที่เป็นปัจจุบัน "
-                    "(เช่น ใช้ตัวเลือก --crl)"
-                )
-            else:
-                en = (
-                    "the revocation status could not be established from the data available ("
-                    + judged.detail
-                    + "); extend the signature to B-LT so that it carries this data, supply a "
-                    "current CRL or OCSP response (for example with --crl), or use "
-                    "--revocation online"
-                )
-                th = (
-                    "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
-                    "โปรดขยายลายมือชื่อเป็นระดับ B-LT เพื่อแนบข้อมูลนี้ หรือส่ง CRL หรือคำตอบ OCSP "
-                    "ที่เป็นปัจจุบัน (เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online"
-                )
-            raise _Fail("revocation", SubIndication.TRY_LATER, en, th)
+            raise _Fail("revocation", SubIndication.TRY_LATER, *self._no_data(judged, best))
         info["revocation"] = "revoked"
         rt = judged.revocation_time.isoformat() if judged.revocation_time else "?"
         if judged.revoked_index:
-            raise _Fail(
-                "revocation",
-                SubIndication.REVOKED_CA_NO_POE,
-                f"a CA certificate in the chain was revoked on {rt}, before {stamp}, the "
-                "earliest time the signature is proven to exist",
-                f"ใบรับรองของผู้ออกใบรับรองในสายใบรับรองถูกเพิกถอนเมื่อ {rt} "
-                f"ก่อนเวลา {stamp} ที่พิสูจน์ได้ว่าลายมือชื่อมีอยู่",
-            )
-        if outcome is LongTermOutcome.REVOKED:
+            if best is None:
+                en = f"a CA certificate in the chain was revoked on {rt}"
+                th = f"ใบรับรองของผู้ออกใบรับรองในสายใบรับรองถูกเพิกถอนเมื่อ {rt}"
+            else:
+                en = (
+                    f"a CA certificate in the chain was revoked on {rt}, before "
+                    f"{best.isoformat()}, the earliest time the signature is proven to exist"
+                )
+                th = (
+                    f"ใบรับรองของผู้ออกใบรับรองในสายใบรับรองถูกเพิกถอนเมื่อ {rt} "
+                    f"ก่อนเวลา {best.isoformat()} ที่พิสูจน์ได้ว่าลายมือชื่อมีอยู่"
+                )
+            raise _Fail("revocation", SubIndication.REVOKED_CA_NO_POE, en, th)
+        if outcome is LongTermOutcome.REVOKED and best is not None:
+            stamp = best.isoformat()
             raise _Fail(
                 "revocation",
                 SubIndication.REVOKED,
@@ -910,6 +895,41 @@ class Verifier:
             f"the signer's certificate was revoked on {rt}, and nothing proves the signature "
             "was made before that",
             f"ใบรับรองของผู้ลงนามถูกเพิกถอนเมื่อ {rt} และไม่มีหลักฐานว่าลงลายมือชื่อก่อนเวลานั้น",
+        )
+
+    def _no_data(self, judged: RevocationJudgement, best: dt.datetime | None) -> tuple[str, str]:
+        """Why revocation could not be judged, and what the officer can do (English, Thai)."""
+        if self.policy.revocation is Revocation.ONLINE:
+            return (
+                "the revocation status of the certificates could not be obtained ("
+                + judged.detail
+                + "); the CA's OCSP responder or CRL may be unreachable: try again later, or "
+                "supply a current CRL (for example with --crl)",
+                "ไม่สามารถขอสถานะการเพิกถอนของใบรับรองได้ บริการ OCSP หรือ CRL "
+                "ของผู้ออกใบรับรองอาจติดต่อไม่ได้ โปรดลองใหม่ภายหลัง หรือส่ง CRL ที่เป็นปัจจุบัน "
+                "(เช่น ใช้ตัวเลือก --crl)",
+            )
+        if best is not None:
+            return (
+                "the revocation status of the certificates could not be established from the "
+                "data available ("
+                + judged.detail
+                + "); extend the signature to B-LT so that it carries this data, supply a "
+                "current CRL or OCSP response (for example with --crl), or use "
+                "--revocation online",
+                "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
+                "โปรดขยายลายมือชื่อเป็นระดับ B-LT เพื่อแนบข้อมูลนี้ หรือส่ง CRL หรือคำตอบ OCSP "
+                "ที่เป็นปัจจุบัน (เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online",
+            )
+        return (
+            "the revocation status of the certificates could not be established from the data "
+            "available ("
+            + judged.detail
+            + "); supply a current CRL or OCSP response for the signer and its CA (for example "
+            "with --crl), or use --revocation online",
+            "ไม่สามารถยืนยันสถานะการเพิกถอนของใบรับรองจากข้อมูลที่มีอยู่ได้ "
+            "โปรดส่ง CRL หรือคำตอบ OCSP ที่เป็นปัจจุบันของผู้ลงนามและผู้ออกใบรับรอง "
+            "(เช่น ใช้ตัวเลือก --crl) หรือใช้ --revocation online",
         )
 
 
