@@ -83,7 +83,9 @@ def main(argv: list[str]) -> int:
             trust=trust, policy=Policy(revocation="offline", require_schema=schema), crls=crls
         )
         unchecked = Verifier(trust=trust, policy=Policy(revocation="none", require_schema=schema))
-        long_term = Verifier(trust=trust, policy=Policy(revocation="offline", require_schema=schema))
+        long_term = Verifier(
+            trust=trust, policy=Policy(revocation="offline", require_schema=schema)
+        )
         cases[f"B-B offline, CRLs supplied ({tag})"] = (offline, bb)
         cases[f"B-B revocation none ({tag})"] = (unchecked, bb)
         cases[f"B-LT offline, embedded data ({tag})"] = (long_term, blt)
@@ -102,9 +104,7 @@ def main(argv: list[str]) -> int:
     print(f"Long-term verification, fully offline ({args.rounds} rounds × {args.iterations})")
     print(f"{'case':<44} {'best ms':>8} {'median':>8} {'worst':>8}")
     for name, values in ms.items():
-        print(
-            f"{name:<44} {min(values):8.2f} {statistics.median(values):8.2f} {max(values):8.2f}"
-        )
+        print(f"{name:<44} {min(values):8.2f} {statistics.median(values):8.2f} {max(values):8.2f}")
     print()
     print(f"{'ratio (best / best; median / median)':<52} {'best':>6} {'median':>7}  target")
     for tag in ("no schema", "schema"):
@@ -118,8 +118,8 @@ def main(argv: list[str]) -> int:
             ):
                 best = min(got) / min(base)
                 median = statistics.median(got) / statistics.median(base)
-                print(f"{level} / {label} ({tag}){'':<{26 - len(label) - len(level)}} "
-                      f"{best:5.2f}× {median:6.2f}×  {target}")
+                name = f"{level} / {label} ({tag})"
+                print(f"{name:<52} {best:5.2f}× {median:6.2f}×  {target}")
     return 0
 
 
