@@ -47,6 +47,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
+from edocstd.errors import InputError
+
 if TYPE_CHECKING:
     from edocstd.sign._signer import Signer
     from edocstd.verify import Verifier
@@ -57,8 +59,11 @@ __all__ = [
     "ExtendJob",
     "InlineExecutor",
     "Outcome",
+    "Progress",
     "SignJob",
+    "SignerKind",
     "SignerSpec",
+    "Unopenable",
     "VerifyJob",
     "default_workers",
     "extend",
@@ -324,8 +329,9 @@ def _walk(directory: Path, suffix: str) -> Iterator[Path]:
             yield Path(entry.path)
 
 
-class Unopenable(Exception):
-    """Internal: the input file cannot be opened at all."""
+class Unopenable(InputError):
+    """The input file cannot be opened at all: missing, a dangling link, no permission, or
+    not a regular file (a directory, a FIFO, a device). The command line exits 2 for these."""
 
 
 def open_input(path: str) -> IO[bytes]:
@@ -629,7 +635,6 @@ def _unexpected(index: int, path: str, exc: Exception) -> BatchResult:
 
 
 def _validate_chunk(_job: None, items: list[_Item]) -> list[BatchResult]:
-    from edocstd.errors import InputError
     from edocstd.schema._validate import edoc_schema
     from edocstd.schema._validate import validate as _validate
 
@@ -639,7 +644,7 @@ def _validate_chunk(_job: None, items: list[_Item]) -> list[BatchResult]:
         try:
             with open_input(path) as fh:
                 report = _validate(fh)
-        except (Unopenable, InputError) as exc:
+        except InputError as exc:  # Unopenable, or a read that failed half-way
             out.append(BatchResult(index, path, Outcome.UNREADABLE, error=str(exc)))
             continue
         except Exception as exc:  # one bad input must not sink the batch
