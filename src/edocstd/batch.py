@@ -309,24 +309,33 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], suffix: str = ".xml") ->
 
 
 def _walk(directory: Path, suffix: str) -> Iterator[Path]:
+    # Only the names that matter are kept (not whole directory entries), so a directory of a
+    # million files costs one list of names while it is walked.
     try:
         with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            names = sorted(
+                (entry.name, _is_dir(entry))
+                for entry in it
+                if not entry.name.startswith(".")
+                and (_is_dir(entry) or entry.name.lower().endswith(suffix))
+            )
     except OSError:
         # An unlistable directory is reported as one unreadable input.
         yield directory
         return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
-            is_dir = False
+    for name, is_dir in names:
+        path = directory / name
         if is_dir:
-            yield from _walk(Path(entry.path), suffix)
-        elif entry.name.lower().endswith(suffix):
-            yield Path(entry.path)
+            yield from _walk(path, suffix)
+        else:
+            yield path
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 class Unopenable(InputError):
