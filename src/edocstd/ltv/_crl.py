@@ -140,8 +140,23 @@ class _Refusal:
     detail: str
 
 
-@functools.lru_cache(maxsize=1024)
 def _judged(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
+    if len(der) > _CACHED_SIZE:
+        # Large data (a big CA's CRL) is judged afresh each time rather than pinned in memory.
+        return _judged_uncached(der, cert_der, issuer_der)
+    return _judged_cached(der, cert_der, issuer_der)
+
+
+# Bounded: at most 256 entries of at most 32 KB each stay in memory.
+_CACHED_SIZE = 32 * 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _judged_cached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
+    return _judged_uncached(der, cert_der, issuer_der)
+
+
+def _judged_uncached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
     """Everything about a CRL and one certificate that does not depend on the validation
     time; cached by the exact bytes involved (a refusal as data, never as an exception)."""
     try:

@@ -367,7 +367,7 @@ def _b64_children(parent: etree._Element, path: str) -> list[bytes]:
     return out
 
 
-_CACHED_TEXT = 64 * 1024
+_CACHED_TEXT = 16 * 1024  # with 256 entries, at most 4 MB kept
 
 
 def _decode(text: str) -> bytes | None:
@@ -383,7 +383,7 @@ def _decode(text: str) -> bytes | None:
     return value
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=256)
 def _decode_canonical(text: str) -> bytes | None:
     """:func:`_decode`, cached by the exact text: the same certificates, tokens and
     revocation values are read from every signature (and every document) of one signer."""

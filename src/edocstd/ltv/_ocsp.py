@@ -208,8 +208,23 @@ class _Refusal:
     detail: str
 
 
-@functools.lru_cache(maxsize=1024)
 def _judged(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
+    if len(der) > _CACHED_SIZE:
+        # Large data (a big CA's CRL) is judged afresh each time rather than pinned in memory.
+        return _judged_uncached(der, cert_der, issuer_der)
+    return _judged_cached(der, cert_der, issuer_der)
+
+
+# Bounded: at most 256 entries of at most 32 KB each stay in memory.
+_CACHED_SIZE = 32 * 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _judged_cached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
+    return _judged_uncached(der, cert_der, issuer_der)
+
+
+def _judged_uncached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
     """Everything about a response that does not depend on the validation time.
 
     Cached by the exact bytes involved: the same responses are judged for every signature
