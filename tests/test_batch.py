@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from _batch_corpus import signed_documents, validate_corpus, verify_corpus
 from edocstd import batch
-from edocstd.errors import PolicyError
+from edocstd.errors import CertificateError, PolicyError
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.samples import sample_xml
 from edocstd.verify import Policy, TrustStore, Verifier
@@ -354,3 +355,59 @@ def test_any_run_yields_each_input_once_in_order_even_when_stopped(
     if stop_after is None or stop_after >= n:
         assert got == list(range(n)) and sum(ticks) == n
     assert sum(ticks) == len(got)  # progress counts exactly what was handed out
+
+
+class _RecordingExecutor(batch.InlineExecutor):
+    """Runs tasks inline, keeping what each one would have pickled to a worker."""
+
+    def __init__(self) -> None:
+        self.payloads: list[bytes] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.payloads.append(pickle.dumps((fn, args, kwargs)))
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_workers_are_sent_paths_in_chunks_never_document_bytes(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob
+) -> None:
+    corpus = verify_corpus(tmp_path, 200, pki, unreadable=0, per_dir=100)
+    executor = _RecordingExecutor()
+    with batch.verify(corpus.ordered(), job, executor=executor, chunk_size=32) as run:
+        assert sum(1 for _ in run) == 200
+    assert 7 <= len(executor.payloads) < 200  # chunks, not one task per document
+    document = signed_documents(pki)["TOTAL-PASSED"]
+    for payload in executor.payloads:
+        assert b"ElectronicCertificate" not in payload
+        assert document[-200:] not in payload
+    # What travels per document is its path and position (plus the job, once per chunk).
+    per_chunk = len(pickle.dumps(job))
+    items = 200
+    assert sum(len(p) - per_chunk for p in executor.payloads) / items < 150
+
+
+def test_a_pkcs12_signer_spec_signs_in_the_workers(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob
+) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"officer",
+        pki.signer.key,  # type: ignore[arg-type]
+        pki.signer.cert,
+        [pki.intermediate.cert],
+        BestAvailableEncryption(b"s3cret"),
+    )
+    spec = batch.SignerSpec.from_pkcs12(p12, "s3cret")
+    src = tmp_path / "in.xml"
+    src.write_bytes(sample_xml())
+    pairs = [(src, tmp_path / f"out{i}.xml") for i in range(4)]
+    with batch.sign(pairs, batch.SignJob(signer=spec)) as run:
+        assert [str(r.outcome) for r in run] == ["done"] * 4
+    with batch.verify([dst for _, dst in pairs], job) as vrun:
+        assert [str(r.outcome) for r in vrun] == ["TOTAL-PASSED"] * 4
+    # A signer that cannot be built fails the whole run, with the typed error, at once.
+    wrong = batch.SignJob(signer=batch.SignerSpec.from_pkcs12(p12, "wrong"))
+    run = batch.sign(pairs[:1], wrong, executor=batch.InlineExecutor())
+    with pytest.raises(CertificateError, match="PKCS#12"), run:
+        list(run)
