@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from edocstd._level import Level
 from edocstd._ns import DS, XADES, XADES141
-from edocstd.errors import VerificationError
+from edocstd.errors import PolicyError, VerificationError
 from edocstd.ltv import (
     TimeStampClient,
     ValidationData,
@@ -34,7 +35,7 @@ from edocstd.ltv._http import HttpRequest, UrllibClient, exchange
 from edocstd.schema._parser import parse
 from edocstd.sign._sign import SchemaCheck, sign
 from edocstd.sign._signer import Signer
-from edocstd.testing.pki import Issued, TestPKI
+from edocstd.testing.pki import Issued, TestPKI, new_key
 from edocstd.testing.services import (
     TEST_TSA_POLICY,
     OcspResponder,
@@ -483,8 +484,6 @@ def test_a_second_archive_time_stamp_keeps_the_signature_valid(fresh: TestServic
 
 @pytest.mark.parametrize("bad", [[], ["not an oid"], "1.2.3", [1.5]])
 def test_tsa_policies_must_be_object_identifiers(bad: object) -> None:
-    from edocstd.errors import PolicyError
-
     with pytest.raises(PolicyError):
         Policy(tsa_policies=bad)  # type: ignore[arg-type]
 
@@ -519,3 +518,60 @@ def test_a_signing_time_after_the_time_stamp_is_refused(env: TestServices) -> No
     assert (
         _verifier(env.pki, crls=_crls(env.pki)).assess(_extend(env, _signed(env), Level.B_T)).passed
     )
+
+
+def test_a_ca_revoked_after_the_time_stamp_does_not_hurt_but_before_it_does(
+    env: TestServices,
+) -> None:
+    bt = _extend(env, _signed(env), Level.B_T)
+    stamped = _verifier(env.pki, crls=_crls(env.pki)).assess(bt).signatures[0]
+    assert stamped.best_signature_time is not None
+    for offset, passes in ((dt.timedelta(hours=1), True), (-dt.timedelta(hours=1), False)):
+        revoked_at = stamped.best_signature_time + offset
+        root_crl = env.pki.crl(
+            [(env.pki.intermediate.cert, revoked_at)],
+            issuer=env.pki.root,
+            this_update=revoked_at + dt.timedelta(minutes=1),
+        )
+        later = revoked_at + dt.timedelta(hours=2)
+        report = _verifier(env.pki, crls=[env.pki.crl(), root_crl]).assess(bt, at=later)
+        if passes:
+            assert report.passed, report.summary_en()
+        else:
+            # The test TSA hangs off the same CA: its time-stamp falls with it, so nothing
+            # proves the signature existed before the revocation.
+            assert report.indication is Indication.INDETERMINATE
+            (stamp,) = report.signatures[0].timestamps
+            assert not stamp.passed and "revoked before the time-stamp" in stamp.message_en
+
+
+def test_a_ca_revoked_before_the_time_stamp_is_revoked_ca_no_poe(env: TestServices) -> None:
+    pki = env.pki
+    # A TSA certified by the root itself, so that only the signer's CA is revoked.
+    root_tsa = pki.issue(
+        "Root-certified TSA",
+        key=new_key("rsa2048"),
+        issuer=pki.root,
+        key_usage="timestamp",
+        eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+        eku_critical=True,
+        with_urls=False,
+    )
+    with TimeStampAuthority(root_tsa) as tsa:
+        bt = _extend(env, _signed(env), Level.B_T, tsa_url=tsa.url)
+    ok = _verifier(pki, crls=_crls(pki)).assess(bt)
+    assert ok.passed, ok.summary_en()
+    best = ok.signatures[0].best_signature_time
+    assert best is not None
+    revoked_at = best - dt.timedelta(hours=1)
+    root_crl = pki.crl(
+        [(pki.intermediate.cert, revoked_at)],
+        issuer=pki.root,
+        this_update=best + dt.timedelta(minutes=10),
+    )
+    report = _verifier(pki, crls=[pki.crl(), root_crl]).assess(bt, at=best + dt.timedelta(hours=1))
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.REVOKED_CA_NO_POE,
+    ), report.summary_en()
+    assert report.signatures[0].timestamps[0].passed

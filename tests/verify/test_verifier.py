@@ -382,6 +382,20 @@ def test_crl_from_another_issuer_does_not_count(
     assert report.sub_indication is S.TRY_LATER
 
 
+def test_revoked_intermediate_ca_is_revoked_ca_no_poe(
+    pki: TestPKI, signed_edoc: bytes, crls: tuple[bytes, bytes]
+) -> None:
+    root_crl = pki.crl([(pki.intermediate.cert, pki.now - dt.timedelta(hours=1))], issuer=pki.root)
+    report = Verifier(trust=TrustStore.from_pem(pki.trust_pem()), crls=[crls[0], root_crl]).assess(
+        signed_edoc
+    )
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        S.REVOKED_CA_NO_POE,
+    )
+    assert "CA certificate" in report.message_en and report.message_th
+
+
 def test_stale_crl_does_not_count(pki: TestPKI, signed_edoc: bytes, trust: TrustStore) -> None:
     old = pki.now - dt.timedelta(days=30)
     stale = pki.crl(this_update=old, next_update=old + dt.timedelta(days=1))
