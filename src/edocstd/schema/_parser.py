@@ -287,11 +287,13 @@ def _parse_small(data: bytes, limits: Limits) -> etree._ElementTree:
     tree = root.getroottree()
     if _deeper_than(limits.max_depth)(tree):
         raise _too_deep(limits, _first_too_deep(root, limits.max_depth))
-    # Matching a node type is done in C and makes no Python object for anything else. The
-    # prolog scan has refused a processing instruction before the root; look inside and after.
+    # Matching a node type is done in C and makes no Python object for anything else. Before
+    # the root the prolog scan has refused them already; looking there too costs nothing.
     pi = next(root.iter(etree.ProcessingInstruction), None)
     if pi is None:
         pi = next(root.itersiblings(etree.ProcessingInstruction), None)
+    if pi is None:
+        pi = next(root.itersiblings(etree.ProcessingInstruction, preceding=True), None)
     if pi is not None:
         raise _pi_refused(_line(pi))
     # The shortest element, <a/>, takes four bytes: fewer bytes cannot hold too many elements.
