@@ -8,6 +8,7 @@ says so, and only :class:`edocstd.verify.Verifier` judges the result.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -575,3 +576,22 @@ def test_a_ca_revoked_before_the_time_stamp_is_revoked_ca_no_poe(env: TestServic
         SubIndication.REVOKED_CA_NO_POE,
     ), report.summary_en()
     assert report.signatures[0].timestamps[0].passed
+
+
+def test_thousands_of_time_stamps_or_values_are_refused_up_front(env: TestServices) -> None:
+    bt = _extend(env, _signed(env), Level.B_T)
+    tree = parse(bt)
+    stamp = next(tree.getroot().iter(f"{_X}SignatureTimeStamp"))
+    for i in range(40):
+        twin = copy.deepcopy(stamp)
+        twin.set("Id", f"twin-{i}")
+        stamp.addnext(twin)
+    report = _verifier(env.pki).assess(etree.tostring(tree))
+    assert report.sub_indication is SubIndication.FORMAT_FAILURE
+    assert "time-stamps" in report.message_en
+
+    blob = env.pki.crl()
+    many = ValidationData(crls=tuple(blob + bytes([i % 256, i // 256]) for i in range(300)))
+    report = _verifier(env.pki).assess(_with_validation_data(bt, many))
+    assert report.sub_indication is SubIndication.FORMAT_FAILURE
+    assert "revocation values" in report.message_en

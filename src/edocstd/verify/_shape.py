@@ -119,6 +119,12 @@ MAX_DIGEST_B64 = 128
 MAX_KEYVALUE_B64 = 2048
 MAX_REVOCATION_VALUES = 64
 MAX_REVOCATION_B64 = 4 * 1024 * 1024
+# A B-LTA is re-stamped every few years; 32 time-stamps cover well over a century. Each one
+# costs a path validation, so a document must not be able to ask for thousands.
+MAX_TIMESTAMPS = 32
+# Certificates, CRLs and OCSP responses anywhere in the unsigned properties (including
+# TimeStampValidationData): each may be checked against every certificate of several paths.
+MAX_VALIDATION_VALUES = 256
 
 _DIGEST_SIZES = {d: d.hash().digest_size for d in DigestAlgorithm}
 
@@ -941,6 +947,8 @@ def _read_unsigned(shape: SignatureShape, up: etree._Element) -> None:
                 shape.embedded_crls += crls
                 shape.embedded_ocsps += ocsps
     shape.timestamped = bool(seen & {_X_SignatureTimeStamp, f"{_X141}ArchiveTimeStamp"})
+    if shape.timestamped:
+        _check_long_term_sizes(up)
     if _X_SignatureTimeStamp not in seen:
         return
     shape.level = Level.B_T
@@ -949,6 +957,30 @@ def _read_unsigned(shape: SignatureShape, up: etree._Element) -> None:
     shape.level = Level.B_LT
     if f"{_X141}ArchiveTimeStamp" in seen:
         shape.level = Level.B_LTA
+
+
+def _check_long_term_sizes(up: etree._Element) -> None:
+    stamps = sum(1 for _ in up.iterdescendants(_X_SignatureTimeStamp, f"{_X141}ArchiveTimeStamp"))
+    if stamps > MAX_TIMESTAMPS:
+        raise _fail(
+            f"the signature carries {stamps} time-stamps; at most {MAX_TIMESTAMPS} are accepted",
+            f"ลายมือชื่อมีการประทับเวลา {stamps} รายการ ยอมรับได้ไม่เกิน {MAX_TIMESTAMPS} รายการ",
+        )
+    values = sum(
+        1
+        for _ in up.iterdescendants(
+            f"{_X}EncapsulatedX509Certificate",
+            f"{_X}EncapsulatedCRLValue",
+            f"{_X}EncapsulatedOCSPValue",
+        )
+    )
+    if values > MAX_VALIDATION_VALUES:
+        raise _fail(
+            f"the signature carries {values} certificates and revocation values; at most "
+            f"{MAX_VALIDATION_VALUES} are accepted",
+            f"ลายมือชื่อมีใบรับรองและข้อมูลการเพิกถอน {values} รายการ "
+            f"ยอมรับได้ไม่เกิน {MAX_VALIDATION_VALUES} รายการ",
+        )
 
 
 def _revocation_values(el: etree._Element) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
