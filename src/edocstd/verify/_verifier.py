@@ -31,7 +31,7 @@ import functools
 import hashlib
 import hmac
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +125,20 @@ _TITLES: dict[str, tuple[str, str]] = {
 }
 
 _PASSED = {name: Check(name, en, th, True) for name, (en, th) in _TITLES.items()}
+_NOT_CHECKED = Check(
+    "revocation",
+    *_TITLES["revocation"],
+    True,
+    "not checked: the policy says revocation=none",
+    "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
+)
+_NOT_REVOKED = Check(
+    "revocation",
+    *_TITLES["revocation"],
+    True,
+    "the certificates are not revoked",
+    "ใบรับรองไม่ถูกเพิกถอน",
+)
 
 _TOTAL_FAILED_SUBS = frozenset(
     {
@@ -139,6 +153,16 @@ _TOTAL_FAILED_SUBS = frozenset(
 # Clocks of signing workstations drift; a signing time this much after the time-stamp is
 # tolerated (the same margin the revocation freshness rules allow).
 _SIGNING_TIME_TOLERANCE = dt.timedelta(minutes=5)
+_HASH: dict[DigestAlgorithm, Callable[[bytes], Any]] = {
+    d: functools.partial(hashlib.new, d.hash_name) for d in DigestAlgorithm
+}
+_HASH.update(
+    {
+        DigestAlgorithm.SHA256: hashlib.sha256,
+        DigestAlgorithm.SHA384: hashlib.sha384,
+        DigestAlgorithm.SHA512: hashlib.sha512,
+    }
+)
 _RANK = {level: rank for rank, level in enumerate(Level)}
 _EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 _MIN_RSA_BITS = 2048
@@ -547,7 +571,7 @@ class Verifier:
                 f"the document could not be canonicalized: {exc}",
                 "ไม่สามารถทำเอกสารให้อยู่ในรูปแบบบัญญัติได้",
             ) from None
-        value = hashlib.new(ref.digest.hash_name, canonical).digest()
+        value = _HASH[ref.digest](canonical).digest()
         if not hmac.compare_digest(value, ref.value):
             raise _Fail(
                 "reference-document",
@@ -777,11 +801,7 @@ class Verifier:
         checks.ok("key-usage")
 
         if self.policy.revocation is Revocation.NONE:
-            checks.ok(
-                "revocation",
-                "not checked: the policy says revocation=none",
-                "ไม่ได้ตรวจสอบ: นโยบายกำหนด revocation=none",
-            )
+            checks.items.append(_NOT_CHECKED)
             return
         data = self._revocation.gather(cert, [c for c, _ in pool], when, embedded)
         # Signer first: the path is judged from the bottom up.
@@ -845,7 +865,7 @@ class Verifier:
         if outcome is LongTermOutcome.PASSED:
             info["revocation"] = "good"
             if best is None:
-                checks.ok("revocation", "the certificates are not revoked", "ใบรับรองไม่ถูกเพิกถอน")
+                checks.items.append(_NOT_REVOKED)
                 return
             stamp = best.isoformat()
             signer = judged.chain[0].status if judged.chain else None
@@ -1225,7 +1245,7 @@ def _signing_certificate_problem(refs: tuple[CertRef, ...], der: bytes) -> tuple
     cert = _load_cert(der)
     match = None
     for ref in refs:
-        if hmac.compare_digest(hashlib.new(ref.digest.hash_name, der).digest(), ref.value):
+        if hmac.compare_digest(_HASH[ref.digest](der).digest(), ref.value):
             match = ref
             break
     if match is None:
@@ -1330,5 +1350,5 @@ def _check_element_digest(
             f"{what[0]} could not be canonicalized: {exc}",
             f"ไม่สามารถทำ{what[1]}ให้อยู่ในรูปแบบบัญญัติได้",
         ) from None
-    if not hmac.compare_digest(hashlib.new(ref.digest.hash_name, data).digest(), ref.value):
+    if not hmac.compare_digest(_HASH[ref.digest](data).digest(), ref.value):
         raise _Fail(check, SubIndication.HASH_FAILURE, changed[0], changed[1])
