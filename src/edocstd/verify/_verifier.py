@@ -333,11 +333,7 @@ class Verifier:
             th = "เอกสารไม่มีลายมือชื่อ"
             doc_checks.fail("signatures-present", en, th)
             return final(SubIndication.FORMAT_FAILURE, en, th), None
-        doc_checks.ok(
-            "signatures-present",
-            f"{len(signatures)} signature(s) found",
-            f"พบลายมือชื่อ {len(signatures)} รายการ",
-        )
+        doc_checks.items.append(_signatures_found(len(signatures)))
 
         outcomes: list[_SigOutcome] = []
         signed: bytes | None = None
@@ -954,6 +950,14 @@ class Verifier:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def _signatures_found(n: int) -> Check:
+    en, th = _TITLES["signatures-present"]
+    return Check(
+        "signatures-present", en, th, True, f"{n} signature(s) found", f"พบลายมือชื่อ {n} รายการ"
+    )
 
 
 def _default_source(
