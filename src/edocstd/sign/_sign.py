@@ -317,12 +317,12 @@ def _raise_level(prepared: PreparedSignature) -> None:
 def _validate_edoc(tree: etree._ElementTree, raw: bytes | None) -> None:
     from edocstd.errors import DocumentError
     from edocstd.schema._parser import DEFAULT_LIMITS
-    from edocstd.schema._validate import _validate
+    from edocstd.schema._validate import validate_tree
 
     # The tree the signature is made over is the one validated (no second parse). The input
     # bytes, when the reader took them in one piece, go along: the rules check the text of
     # the whole input at once instead of node by node, which is most of their cost.
-    report = _validate(tree, DEFAULT_LIMITS, raw)
+    report = validate_tree(tree, DEFAULT_LIMITS, raw=raw)
     if not report.valid:
         raise DocumentError(report)
 
