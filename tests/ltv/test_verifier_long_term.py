@@ -7,11 +7,13 @@ says so, and only :class:`edocstd.verify.Verifier` judges the result.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -595,3 +597,20 @@ def test_thousands_of_time_stamps_or_values_are_refused_up_front(env: TestServic
     report = _verifier(env.pki).assess(_with_validation_data(bt, many))
     assert report.sub_indication is SubIndication.FORMAT_FAILURE
     assert "revocation values" in report.message_en
+
+
+# Each worker thread's private event loop must be closed when the thread ends, not left to
+# the garbage collector (which reports its sockets as unclosed).
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_one_verifier_judges_long_term_signatures_from_many_threads_and_inside_a_loop(
+    env: TestServices, lta: bytes
+) -> None:
+    verifier = _verifier(env.pki, min_level="B-LTA")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(verifier.assess, [lta] * 8))
+    assert all(r.passed for r in reports), reports[0].summary_en()
+
+    async def inside() -> bool:
+        return verifier.assess(lta, at=dt.datetime.now(dt.UTC) + TEN_YEARS).passed
+
+    assert asyncio.run(inside())

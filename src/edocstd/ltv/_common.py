@@ -185,19 +185,43 @@ def _verify_cached(
 _LOCAL = threading.local()
 
 
+class _ThreadLoop:
+    """One private event loop per thread, closed when the thread ends.
+
+    Creating and tearing down a loop per call (as ``asyncio.run`` does) costs more than the
+    path validations run on it. The loop lives in thread-local storage, which the interpreter
+    clears when the thread ends; closing the loop there releases its selector and self-pipe
+    at once, instead of leaving them to the garbage collector (with a ResourceWarning).
+    """
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        if not self.loop.is_closed() and not self.loop.is_running():
+            self.loop.close()
+
+
+def thread_loop() -> asyncio.AbstractEventLoop:
+    """This thread's private event loop (see :class:`_ThreadLoop`)."""
+    holder: _ThreadLoop | None = getattr(_LOCAL, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _ThreadLoop()
+        _LOCAL.holder = holder
+    return holder.loop
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from synchronous code, even inside a running loop.
 
-    Each thread keeps one private event loop: creating and tearing one down per call (as
-    ``asyncio.run`` does) costs more than the path validations run on it.
+    Each thread keeps one private event loop (see :func:`thread_loop`).
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        loop = getattr(_LOCAL, "loop", None)
-        if loop is None or loop.is_closed():
-            loop = asyncio.new_event_loop()
-            _LOCAL.loop = loop
+        loop = thread_loop()
         return loop.run_until_complete(coro)
     # Called from inside an event loop (e.g. an async web service): run on a private loop in
     # a worker thread rather than failing or blocking the caller's loop re-entrantly.

@@ -45,7 +45,6 @@ supply the data (a CRL with ``--crl``, or ``--revocation online``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import threading
@@ -70,6 +69,7 @@ from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
 )
 
+from edocstd.ltv._common import run_sync
 from edocstd.verify._report import SubIndication
 from edocstd.verify._trust import TrustStore
 
@@ -165,7 +165,6 @@ class PathValidator:
         self._trust = trust
         self._cache: OrderedDict[tuple[object, ...], ChainResult] = OrderedDict()
         self._lock = threading.Lock()
-        self._local = threading.local()
         del allow_legacy_chain  # the chain always follows pyhanko's weak-algorithm policy
 
     def validate(
@@ -196,34 +195,6 @@ class PathValidator:
                 self._cache.popitem(last=False)
         return result
 
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
-        if loop is None or loop.is_closed():
-            loop = asyncio.new_event_loop()
-            self._local.loop = loop
-        return loop
-
-    def _run(self, validator: CertificateValidator) -> object:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return self._loop().run_until_complete(validator.async_validate_path())
-        # Called from inside an event loop: run ours in a helper thread.
-        box: dict[str, object] = {}
-
-        def work() -> None:
-            try:
-                box["r"] = asyncio.run(validator.async_validate_path())
-            except BaseException as exc:  # re-raised in the caller's thread
-                box["e"] = exc
-
-        t = threading.Thread(target=work)
-        t.start()
-        t.join()
-        if "e" in box:
-            raise box["e"]  # type: ignore[misc]
-        return box["r"]
-
     def _validate(self, signer_der: bytes, others: list[bytes], at: dt.datetime) -> ChainResult:
         try:
             ee = asn1_x509.Certificate.load(signer_der)
@@ -236,7 +207,7 @@ class PathValidator:
                 revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
             )
             validator = CertificateValidator(ee, inter, validation_context=ctx)
-            path = self._run(validator)
+            path = run_sync(validator.async_validate_path())
         except PathBuildingError:
             return ChainResult(
                 False,
@@ -302,10 +273,7 @@ class PathValidator:
                 "the certificate chain could not be validated (" + _short(exc) + ")",
                 "ไม่สามารถตรวจสอบสายใบรับรองได้",
             )
-        certs = tuple(
-            x509.load_der_x509_certificate(c.dump())
-            for c in path  # type: ignore[attr-defined]
-        )
+        certs = tuple(x509.load_der_x509_certificate(c.dump()) for c in path)
         start = max(c.not_valid_before_utc for c in certs)
         end = min(c.not_valid_after_utc for c in certs)
         return ChainResult(
