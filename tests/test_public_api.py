@@ -40,6 +40,7 @@ EXPECTED = [
     "SigningError",
     "SigningKey",
     "SubIndication",
+    "TimeStampReport",
     "TokenNotFoundError",
     "TrustStore",
     "ValidationReport",
