@@ -57,9 +57,9 @@ def test_verify_json_and_report_of_a_b_lta_document_validate_against_their_schem
 ) -> None:
     doc, trust = lta_file
     report = tmp_path / "report.jsonl"
+    args = ["--json", "--min-level", "B-LTA", "--trust", str(trust), "--report", str(report)]
     proc = subprocess.run(
-        [sys.executable, "-m", "edocstd", "verify", "--json", "--min-level", "B-LTA"]
-        + ["--trust", str(trust), "--report", str(report), str(doc)],
+        [sys.executable, "-m", "edocstd", "verify", *args, str(doc)],
         capture_output=True,
         text=True,
         timeout=300,
