@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from importlib import resources
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from edocstd.cli import main
+from edocstd.cli import _parser, main
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.samples import sample_xml
 
@@ -118,3 +119,47 @@ def test_fingerprint_and_inspect(
 def test_demo_runs_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     assert "TOTAL-PASSED" in capsys.readouterr().out
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = _parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_argument_of_every_command_has_help_text() -> None:
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, parser in _subcommands().items()
+        for action in parser._actions
+        if not action.help or action.help == argparse.SUPPRESS
+    ]
+    assert not missing, f"arguments without help: {missing}"
+
+
+@pytest.mark.parametrize("command", ["sign", "extend"])
+@pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])
+def test_a_time_stamp_level_without_a_tsa_is_a_usage_error_that_writes_nothing(
+    tmp_path: Path,
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    level: str,
+) -> None:
+    out = tmp_path / "out.xml"
+    # No key options at all: the level/TSA mismatch is found before anything is read.
+    code = main([command, str(files["good"]), "-o", str(out), "--level", level])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--level {level} needs a time-stamping authority (TSA): give --tsa URL" in err
+    assert not out.exists()
+
+
+def test_a_tsa_for_a_b_b_signature_is_a_usage_error(
+    tmp_path: Path, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.xml"
+    code = main(["sign", str(files["good"]), "-o", str(out), "--tsa", "http://127.0.0.1:9/"])
+    assert code == 2
+    assert "B-B signature carries no time-stamp" in capsys.readouterr().err
+    assert not out.exists()

@@ -96,8 +96,33 @@ def test_sign_above_b_b_without_a_tsa_writes_nothing(
 ) -> None:
     out = tmp_path / "never.edoc.xml"
     proc = _cli(*_sign_args(files, out), "--level", "B-T")
-    assert proc.returncode in (1, 2)
-    assert "TSA" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2
+    assert "--level B-T needs a time-stamping authority (TSA)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_sign_at_b_lt_needs_the_trust_anchor_then_verifies_offline(
+    services: TestServices, files: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "b-lt.edoc.xml"
+    level = ["--level", "B-LT", "--tsa", services.tsa.url]
+    # The chain file holds the intermediate only: the trust anchor is missing.
+    proc = _cli(*_sign_args(files, out), *level)
+    assert proc.returncode == 1 and "trust anchor" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+    proc = _cli(*_sign_args(files, out), "--chain", str(files["root"]), *level)
+    assert proc.returncode == 0, proc.stderr
+    code, entry = _verify_json(str(out), "--trust", str(files["root"]), "--min-level", "B-LT")
+    assert (code, entry["indication"]) == (0, "TOTAL-PASSED"), entry
+    assert entry["signatures"][0]["level"] == "B-LT"
+
+
+def test_extend_without_a_tsa_is_a_usage_error(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "never.edoc.xml"
+    proc = _cli("extend", str(files["doc"]), "-o", str(out), "--level", "B-LTA")
+    assert proc.returncode == 2 and "--tsa URL" in proc.stderr
     assert not out.exists()
 
 
@@ -195,3 +220,16 @@ def test_sign_with_a_key_on_a_softhsm2_token(
     assert not refused.exists()
     # Without --pin-env there is no PIN at all (it is never taken on the command line).
     assert _cli(*args, env=env).returncode == 2
+    # A token holds no trust anchor: for B-LTA, --chain supplies it (with any key source).
+    archived = tmp_path / "hsm-b-lta.edoc.xml"
+    lta = ["sign", str(files["doc"]), "-o", str(archived), "--pkcs11", uri, "--pin-env", "PIN"]
+    lta += ["--level", "B-LTA", "--tsa", services.tsa.url]
+    env = {**hsm.env, "PIN": token.pin}
+    proc = _cli(*lta, env=env)
+    assert proc.returncode == 1 and "trust anchor" in proc.stderr
+    assert not archived.exists()
+    proc = _cli(*lta, "--chain", str(files["root"]), env=env)
+    assert proc.returncode == 0, proc.stderr
+    code, entry = _verify_json(str(archived), "--trust", str(files["root"]))
+    assert (code, entry["indication"]) == (0, "TOTAL-PASSED"), entry
+    assert entry["signatures"][0]["level"] == "B-LTA"

@@ -191,11 +191,34 @@ def _parse_time(value: str) -> dt.datetime:
     return t
 
 
+def _check_tsa(level: str, tsa: str | None) -> None:
+    """A time-stamp level without a TSA (or a TSA at B-B) is a usage error, found before any work."""
+    if level == "B-B":
+        if tsa:
+            raise _UsageError(
+                "--tsa was given, but a B-B signature carries no time-stamp: "
+                "add --level B-T, B-LT or B-LTA"
+            )
+    elif not tsa:
+        raise _UsageError(f"--level {level} needs a time-stamping authority (TSA): give --tsa URL")
+
+
+def _certificates(names: Sequence[str]) -> list[Any]:
+    """The certificates in the PEM files ``names`` (for ``extra_certs``)."""
+    from edocstd.verify._trust import load_certificates
+
+    certs: list[Any] = []
+    for name in names:
+        certs.extend(load_certificates(_readable(name).read_bytes()))
+    return certs
+
+
 def _cmd_sign(args: argparse.Namespace) -> int:
     from edocstd._level import Level
     from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
     from edocstd.sign._sign import Cosign, SchemaCheck, sign_file
 
+    _check_tsa(args.level, args.tsa)
     src = _readable(args.input)
     signer = _load_signer(args)
     try:
@@ -203,9 +226,10 @@ def _cmd_sign(args: argparse.Namespace) -> int:
         level = Level.parse(args.level)
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
-    kwargs: dict[str, Any] = {}
-    if args.tsa:
-        kwargs["tsa"] = args.tsa
+    # B-LT and B-LTA store every chain's certificates up to the trust anchor. With --key the
+    # --chain certificates are the signer's chain already; with a PKCS#12 file or a token
+    # they are the only way to supply the anchor, so they always go to the augmentation too.
+    extra = _certificates(args.chain) if level in (Level.B_LT, Level.B_LTA) else []
     sign_file(
         src,
         Path(args.output),
@@ -217,7 +241,8 @@ def _cmd_sign(args: argparse.Namespace) -> int:
         signing_time=_parse_time(args.signing_time) if args.signing_time else None,
         schema=SchemaCheck.SKIP if args.no_schema else SchemaCheck.REQUIRE,
         cosign=Cosign(args.cosign),
-        **kwargs,
+        tsa=args.tsa,
+        extra_certs=extra,
     )
     print(f"{args.output}: signed ({level.value})", file=sys.stderr)
     return EXIT_OK
@@ -339,17 +364,13 @@ def _cmd_extend(args: argparse.Namespace) -> int:
     from edocstd._level import Level
     from edocstd.sign._sign import extend_file
 
+    _check_tsa(args.level, args.tsa)
     src = _readable(args.input)
     try:
         level = Level.parse(args.level)
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
-    extra: list[Any] = []
-    if args.chain:
-        from edocstd.verify._trust import load_certificates
-
-        for name in args.chain:
-            extra.extend(load_certificates(_readable(name).read_bytes()))
+    extra = _certificates(args.chain)
     extend_file(src, Path(args.output), level=level, tsa=args.tsa, extra_certs=extra)
     print(f"{args.output}: extended to {level.value}", file=sys.stderr)
     return EXIT_OK
@@ -395,73 +416,189 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     sp = sub.add_parser("validate", help="validate documents against EDOC 1.0")
-    sp.add_argument("files", nargs="+", metavar="FILE|DIR")
-    sp.add_argument("--json", action="store_true", help="print a JSON array")
+    sp.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE|DIR",
+        help="documents to validate, or directories to walk for *.xml files",
+    )
+    sp.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
     many(sp)
     lang(sp)
     sp.set_defaults(func=_cmd_validate)
 
     sp = sub.add_parser("inspect", help="show a document and its signatures without judging")
-    sp.add_argument("file", metavar="FILE")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("file", metavar="FILE", help="the document to show")
+    sp.add_argument("--json", action="store_true", help="print JSON")
     lang(sp)
     sp.set_defaults(func=_cmd_inspect)
 
     sp = sub.add_parser("fingerprint", help="print each document's fingerprint (EDOC 1.0 §5.2)")
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="the documents")
     sp.set_defaults(func=_cmd_fingerprint)
 
     sp = sub.add_parser("sign", help="sign one document")
-    sp.add_argument("input", metavar="IN")
-    sp.add_argument("-o", "--output", required=True, metavar="OUT")
-    sp.add_argument("--key", metavar="PEM")
-    sp.add_argument("--cert", metavar="PEM")
-    sp.add_argument("--chain", metavar="PEM", action="append", default=[])
-    sp.add_argument("--password-env", metavar="VAR")
-    sp.add_argument("--pkcs12", metavar="FILE")
-    sp.add_argument("--pkcs11", metavar="URI")
-    sp.add_argument("--pin-env", metavar="VAR")
-    sp.add_argument("--pkcs11-module", metavar="PATH")
-    sp.add_argument("--level", default="B-B", choices=("B-B", "B-T", "B-LT", "B-LTA"))
-    sp.add_argument("--tsa", metavar="URL")
-    sp.add_argument("--algorithm", metavar="NAME")
-    sp.add_argument("--c14n", default="exc", choices=("exc", "c14n", "c14n11"))
-    sp.add_argument("--digest", default="sha256", choices=("sha256", "sha384", "sha512"))
-    sp.add_argument("--signing-time", metavar="ISO8601")
+    sp.add_argument("input", metavar="IN", help="the document to sign")
     sp.add_argument(
-        "--cosign",
-        default="auto",
-        choices=("auto", "allow", "forbid"),
-        help="allow later parallel signatures (XPath Filter 2.0 subtract)",
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="where to write the signed document (may be the input file itself)",
     )
-    sp.add_argument("--no-schema", action="store_true", help="sign even if not a valid EDOC")
-    sp.set_defaults(func=_cmd_sign)
-
-    sp = sub.add_parser("verify", help="verify the signatures of documents")
-    sp.add_argument("files", nargs="+", metavar="FILE|DIR")
-    sp.add_argument("--trust", metavar="PEM", action="append", default=[])
-    sp.add_argument("--at", metavar="ISO8601")
-    sp.add_argument("--revocation", default="offline", choices=("none", "offline", "online"))
-    sp.add_argument("--crl", metavar="FILE", action="append", default=[])
-    sp.add_argument("--min-level", default="B-B", choices=("none", "B-B", "B-T", "B-LT", "B-LTA"))
-    sp.add_argument("--allow-sha1", action="store_true", help="accept SHA-1/MD5 (as legacy)")
-    sp.add_argument("--no-schema", action="store_true")
-    sp.add_argument("--json", action="store_true")
-    many(sp)
-    lang(sp)
-    sp.set_defaults(func=_cmd_verify)
-
-    sp = sub.add_parser("extend", help="augment the signatures in a document")
-    sp.add_argument("input", metavar="IN")
-    sp.add_argument("-o", "--output", required=True, metavar="OUT")
-    sp.add_argument("--level", required=True, choices=("B-T", "B-LT", "B-LTA"))
-    sp.add_argument("--tsa", metavar="URL")
+    sp.add_argument(
+        "--key",
+        metavar="PEM",
+        help="the private key, PEM (an encrypted key takes its password from --password-env)",
+    )
+    sp.add_argument("--cert", metavar="PEM", help="the signer's certificate, PEM")
     sp.add_argument(
         "--chain",
         metavar="PEM",
         action="append",
         default=[],
-        help="certificates that complete the chains for B-LT/B-LTA (intermediates, trust anchor)",
+        help="CA certificates, PEM: the signer's chain (carried with --key), and for B-LT/B-LTA"
+        " the certificates up to and including the trust anchor (with any key source)",
+    )
+    sp.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="environment variable holding the password of the key or PKCS#12 file",
+    )
+    sp.add_argument("--pkcs12", metavar="FILE", help="the key and certificates in a PKCS#12 file")
+    sp.add_argument(
+        "--pkcs11",
+        metavar="URI",
+        help="an RFC 7512 pkcs11: URI naming the token and the key on a PKCS#11 token or HSM",
+    )
+    sp.add_argument("--pin-env", metavar="VAR", help="environment variable holding the token's PIN")
+    sp.add_argument(
+        "--pkcs11-module",
+        metavar="PATH",
+        help="the PKCS#11 module, when the URI has no module-path",
+    )
+    sp.add_argument(
+        "--level",
+        default="B-B",
+        choices=("B-B", "B-T", "B-LT", "B-LTA"),
+        help="the signature level; B-T and above need --tsa, B-LT and B-LTA the trust anchor"
+        " (--chain)",
+    )
+    sp.add_argument(
+        "--tsa",
+        metavar="URL",
+        help="the RFC 3161 time-stamping authority's URL (for B-T and above, and only then)",
+    )
+    sp.add_argument(
+        "--algorithm",
+        metavar="NAME",
+        help="the signature method: rsa-sha256, rsa-sha384, rsa-sha512, rsa-pss-sha256,"
+        " rsa-pss-sha384, rsa-pss-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512 or ed25519"
+        " (default: follows the key: rsa-sha256 for RSA, the curve's ECDSA hash for EC)",
+    )
+    sp.add_argument(
+        "--c14n",
+        default="exc",
+        choices=("exc", "c14n", "c14n11"),
+        help="the canonicalization: exclusive C14N 1.0, inclusive C14N 1.0 or C14N 1.1",
+    )
+    sp.add_argument(
+        "--digest",
+        default="sha256",
+        choices=("sha256", "sha384", "sha512"),
+        help="the digest of the references",
+    )
+    sp.add_argument(
+        "--signing-time",
+        metavar="ISO8601",
+        help="the claimed signing time, with a UTC offset (default: now)",
+    )
+    sp.add_argument(
+        "--cosign",
+        default="auto",
+        choices=("auto", "allow", "forbid"),
+        help="allow leaves room for later parallel signatures (XPath Filter 2.0 subtract);"
+        " forbid makes a single signature that any later one would break; auto is forbid on"
+        " an unsigned document and allow when joining signatures that allow it",
+    )
+    sp.add_argument(
+        "--no-schema",
+        action="store_true",
+        help="sign any well-formed XML, even if not a valid EDOC",
+    )
+    sp.set_defaults(func=_cmd_sign)
+
+    sp = sub.add_parser("verify", help="verify the signatures of documents")
+    sp.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE|DIR",
+        help="signed documents to verify, or directories to walk for *.xml files",
+    )
+    sp.add_argument(
+        "--trust",
+        metavar="PEM",
+        action="append",
+        default=[],
+        help="trust anchors, PEM (one or more certificates per file); at least one is required",
+    )
+    sp.add_argument(
+        "--at", metavar="ISO8601", help="the validation time, with a UTC offset (default: now)"
+    )
+    sp.add_argument(
+        "--revocation",
+        default="offline",
+        choices=("none", "offline", "online"),
+        help="revocation checking: not at all, with the data in the document and --crl only,"
+        " or also fetched from the CA's services",
+    )
+    sp.add_argument(
+        "--crl", metavar="FILE", action="append", default=[], help="a CRL (DER or PEM) to use"
+    )
+    sp.add_argument(
+        "--min-level",
+        default="B-B",
+        choices=("none", "B-B", "B-T", "B-LT", "B-LTA"),
+        help="the lowest signature level accepted; none also accepts plain XMLDSig",
+    )
+    sp.add_argument(
+        "--allow-sha1", action="store_true", help="accept SHA-1 and MD5 (reported as legacy)"
+    )
+    sp.add_argument(
+        "--no-schema",
+        action="store_true",
+        help="do not require a signed EDOC document to be schema- and rule-valid",
+    )
+    sp.add_argument("--json", action="store_true", help="print a JSON array of reports")
+    many(sp)
+    lang(sp)
+    sp.set_defaults(func=_cmd_verify)
+
+    sp = sub.add_parser("extend", help="augment the signatures in a document")
+    sp.add_argument("input", metavar="IN", help="the signed document")
+    sp.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="where to write the extended document (may be the input file itself)",
+    )
+    sp.add_argument(
+        "--level",
+        required=True,
+        choices=("B-T", "B-LT", "B-LTA"),
+        help="the level to reach; B-LT and B-LTA need the trust anchor (--chain)",
+    )
+    sp.add_argument(
+        "--tsa", metavar="URL", help="the RFC 3161 time-stamping authority's URL (required)"
+    )
+    sp.add_argument(
+        "--chain",
+        metavar="PEM",
+        action="append",
+        default=[],
+        help="certificates the document does not carry that complete its chains for"
+        " B-LT/B-LTA: intermediates and the trust anchor, PEM",
     )
     sp.set_defaults(func=_cmd_extend)
 
