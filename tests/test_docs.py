@@ -245,21 +245,50 @@ def test_docs_build_with_warnings_as_errors(tmp_path: Path) -> None:
                 assert option in cli_page, f"edocstd {name} {option} is not in the CLI reference"
 
 
-def test_cli_reference_refuses_to_describe_an_option_that_does_not_exist(tmp_path: Path) -> None:
+def _cli_site(tmp_path: Path, conf_extra: str, page: str) -> subprocess.CompletedProcess[str]:
     source = tmp_path / "src"
     source.mkdir()
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(DOCS / '_ext')!r})\n"
-        "extensions = ['myst_parser', 'edocstd_docs']\n",
+        "extensions = ['myst_parser', 'edocstd_docs']\n" + conf_extra,
         "utf-8",
     )
-    (source / "index.md").write_text(
-        "# CLI\n\n```{edocstd-cli} fingerprint\nFILE: Documents.\n--no-such-option: x\n```\n",
-        "utf-8",
+    (source / "index.md").write_text("# CLI\n\n" + page, "utf-8")
+    return _sphinx(source, tmp_path / "out")
+
+
+def test_cli_reference_descriptions_are_the_parsers_help_text(tmp_path: Path) -> None:
+    done = _cli_site(tmp_path, "", "```{edocstd-cli} extend\n```\n")
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "out" / "html" / "index.html").read_text("utf-8")
+    chain = next(a for a in _cli_commands()["extend"]._actions if "--chain" in a.option_strings)
+    assert chain.help
+    assert chain.help[1:].rstrip(".") in " ".join(html.split())
+
+
+def test_cli_reference_build_fails_when_an_argument_has_no_help(tmp_path: Path) -> None:
+    # The real parser, with one argument's help text taken away.
+    conf = (
+        "import edocstd.cli\n"
+        "_real = edocstd.cli._parser\n"
+        "def _without_help():\n"
+        "    parser = _real()\n"
+        "    sub = next(a for a in parser._actions if hasattr(a, 'choices') and a.choices)\n"
+        "    for action in sub.choices['fingerprint']._actions:\n"
+        "        if action.dest == 'files':\n"
+        "            action.help = None\n"
+        "    return parser\n"
+        "edocstd.cli._parser = _without_help\n"
     )
-    done = _sphinx(source, tmp_path / "out")
+    done = _cli_site(tmp_path, conf, "```{edocstd-cli} fingerprint\n```\n")
     assert done.returncode != 0
-    assert "no argument '--no-such-option'" in done.stderr
+    assert "argument FILE has no help text" in done.stderr
+
+
+def test_cli_reference_takes_no_descriptions_from_the_page(tmp_path: Path) -> None:
+    done = _cli_site(tmp_path, "", "```{edocstd-cli} fingerprint\nFILE: Documents.\n```\n")
+    assert done.returncode != 0
+    assert "Has content, but none permitted" in done.stderr
 
 
 if __name__ == "__main__":

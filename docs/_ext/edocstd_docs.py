@@ -5,13 +5,12 @@
 
 ``.. edocstd-cli:: COMMAND``
     The options of one ``edocstd`` sub-command, read from the command line's own argument
-    parser: usage line, then one row per argument with its choices, default and help text.
+    parser: usage line, then one row per argument with its help text, choices and default.
 
-    The directive's content may describe arguments, one per line, as ``--option: text`` (or
-    ``METAVAR: text`` for a positional argument); a line starting with whitespace continues the
-    previous description. A description replaces the parser's help text. The build warns (and
-    so fails under ``-W``) when an argument has neither, and when the page describes an
-    argument the command does not have: the page cannot drift from the parser.
+    The parser's help text is the only source of the descriptions (the same text as
+    ``edocstd COMMAND --help``), so the page and the command cannot drift apart. The directive
+    takes no content, and the build warns (and so fails under ``-W``) when an argument has no
+    help text.
 """
 
 from __future__ import annotations
@@ -98,17 +97,9 @@ def _names(action: argparse.Action) -> str:
     return str(action.metavar or action.dest)
 
 
-def _keys(action: argparse.Action) -> list[str]:
-    if action.option_strings:
-        return list(action.option_strings)
-    return [str(action.metavar or action.dest)]
-
-
-def _describe(action: argparse.Action, text: str | None) -> str:
+def _describe(action: argparse.Action) -> str:
     parts: list[str] = []
-    if text:
-        parts.append(text)
-    elif action.help and action.help != argparse.SUPPRESS:
+    if action.help and action.help != argparse.SUPPRESS:
         parts.append(action.help[0].upper() + action.help[1:].rstrip(".") + ".")
     if action.choices is not None and action.option_strings:
         parts.append("One of: " + ", ".join(str(c) for c in action.choices) + ".")
@@ -125,40 +116,15 @@ def _describe(action: argparse.Action, text: str | None) -> str:
 
 
 class CliDirective(SphinxDirective):
-    """Render one ``edocstd`` sub-command's usage and arguments."""
+    """Render one ``edocstd`` sub-command's usage and arguments from its parser."""
 
     required_arguments = 1
-    has_content = True
+    has_content = False
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {"no-usage": directives.flag}
-
-    def _descriptions(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        key: str | None = None
-        for line in self.content:
-            if not line.strip():
-                continue
-            if line[:1].isspace() and key is not None:
-                out[key] += " " + line.strip()
-                continue
-            name, sep, text = line.partition(": ")
-            if not sep:
-                raise self.error(f"expected 'ARGUMENT: description', got {line!r}")
-            key = name.strip()
-            out[key] = text.strip()
-        return out
 
     def run(self) -> list[nodes.Node]:
         command = self.arguments[0]
         parser = _subparser(command)
-        described = self._descriptions()
-        known = {k for action in parser._actions for k in _keys(action)}
-        for name in sorted(set(described) - known):
-            logger.warning(
-                "edocstd %s has no argument %r (described in the page)",
-                command,
-                name,
-                location=self.get_location(),
-            )
         out: list[nodes.Node] = []
         if "no-usage" not in self.options:
             usage = parser.format_usage().strip()
@@ -168,15 +134,14 @@ class CliDirective(SphinxDirective):
         for action in parser._actions:
             if isinstance(action, argparse._HelpAction):
                 continue
-            text = next((described[k] for k in _keys(action) if k in described), None)
-            if not text and not (action.help and action.help != argparse.SUPPRESS):
+            if not action.help or action.help == argparse.SUPPRESS:
                 logger.warning(
-                    "edocstd %s: argument %s has no help text and no description in the page",
+                    "edocstd %s: argument %s has no help text (give it one in edocstd.cli)",
                     command,
                     _names(action),
                     location=self.get_location(),
                 )
-            rows.append([_literal(_names(action)), _describe(action, text)])
+            rows.append([_literal(_names(action)), _describe(action)])
         out.append(_table(["Argument", "Meaning"], rows, [35, 65]))
         return out
 

@@ -517,9 +517,10 @@ def _parser() -> argparse.ArgumentParser:
         "--cosign",
         default="auto",
         choices=("auto", "allow", "forbid"),
-        help="allow leaves room for later parallel signatures (XPath Filter 2.0 subtract);"
-        " forbid makes a single signature that any later one would break; auto is forbid on"
-        " an unsigned document and allow when joining signatures that allow it",
+        help="whether later parallel signatures may join: allow leaves room for them (XPath"
+        " Filter 2.0 subtract); forbid makes a single signature that any later one would"
+        " break; auto is forbid on an unsigned document and allow when joining signatures"
+        " that allow it",
     )
     sp.add_argument(
         "--no-schema",
