@@ -117,6 +117,10 @@ def test_sign_at_b_lt_needs_the_trust_anchor_then_verifies_offline(
     code, entry = _verify_json(str(out), "--trust", str(files["root"]), "--min-level", "B-LT")
     assert (code, entry["indication"]) == (0, "TOTAL-PASSED"), entry
     assert entry["signatures"][0]["level"] == "B-LT"
+    # The human line says when the time-stamp proves the signature existed, as summary() does.
+    human = _cli("verify", str(out), "--trust", str(files["root"]))
+    stamped = entry["signatures"][0]["best_signature_time"]
+    assert stamped and f"(XAdES B-LT) [time-stamped {stamped}]" in human.stdout
 
 
 def test_extend_without_a_tsa_is_a_usage_error(files: dict[str, Path], tmp_path: Path) -> None:

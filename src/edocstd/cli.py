@@ -325,6 +325,9 @@ def _sig_summary(sig: dict[str, Any], th: bool) -> str:
         head += f" ({words if level == 'XMLDSig' else 'XAdES ' + level})"
     if sig["legacy"]:
         head += " [อัลกอริทึมรุ่นเก่า]" if th else " [legacy algorithm]"
+    when = sig.get("best_signature_time")
+    if when:
+        head += f" [ประทับเวลา {when}]" if th else f" [time-stamped {when}]"
     msg = sig["message_th" if th else "message_en"]
     return f"{head}: {msg}" if msg else head
 
