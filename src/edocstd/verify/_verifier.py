@@ -1321,6 +1321,37 @@ def _signing_key_usage(der: bytes) -> bool:
     return bool(ku.digital_signature or ku.content_commitment)
 
 
+# Purposes that only a trust service's own certificate carries. A certificate whose extended
+# key usage lists nothing else (a TSA's, an OCSP responder's) is not a document signer's.
+_SERVICE_ONLY_PURPOSES = {
+    x509.oid.ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _service_only_purposes(der: bytes) -> tuple[str, ...]:
+    """The purposes of a certificate restricted to trust-service use, else ``()``.
+
+    The rule (RFC 5280 §4.2.1.12: with the extension present, the certificate may only be used
+    for a purpose it lists): without an extended key usage extension, or when it lists
+    ``anyExtendedKeyUsage`` or at least one purpose other than ``timeStamping`` and
+    ``OCSPSigning`` (``documentSigning``, ``emailProtection``, ``clientAuth``, an agency's own
+    purpose …), the certificate may sign documents. Listing only ``timeStamping`` and/or
+    ``OCSPSigning`` makes it a time-stamping unit's or OCSP responder's certificate, whose key
+    signs tokens and responses, never documents: otherwise a compromised or misused service
+    key would sign documents in the service's name.
+    """
+    try:
+        eku = _load_cert(der).extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return ()
+    purposes = set(eku)
+    if not purposes or not purposes <= _SERVICE_ONLY_PURPOSES.keys():
+        return ()
+    return tuple(sorted(_SERVICE_ONLY_PURPOSES[p] for p in purposes))
+
+
 def _key_usage(der: bytes) -> None:
     if not _signing_key_usage(der):
         raise _Fail(
@@ -1330,6 +1361,17 @@ def _key_usage(der: bytes) -> None:
             "digitalSignature nor nonRepudiation",
             "ใบรับรองของผู้ลงนามไม่ได้มีไว้สำหรับการลงลายมือชื่อ: การใช้งานกุญแจไม่มีทั้ง "
             "digitalSignature และ nonRepudiation",
+        )
+    service = _service_only_purposes(der)
+    if service:
+        names = ", ".join(service)
+        raise _Fail(
+            "key-usage",
+            SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+            "the signing certificate belongs to a trust service, not a document signer: its "
+            f"extended key usage allows only {names}",
+            "ใบรับรองของผู้ลงนามเป็นใบรับรองของผู้ให้บริการ (เช่น ประทับเวลาหรือ OCSP) "
+            f"ไม่ใช่ของผู้ลงนามเอกสาร: การใช้งานกุญแจแบบขยายอนุญาตเพียง {names}",
         )
 
 
