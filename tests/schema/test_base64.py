@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edocstd.schema import _base64
 from edocstd.schema._base64 import decode_base64, feed_base64
 from edocstd.schema._rules import _b64_digest
 
@@ -97,3 +100,59 @@ def test_large_text_with_whitespace_only_at_the_end_is_not_oversized() -> None:
     decoded = decode_base64(text)
     assert decoded == data
     assert isinstance(decoded, bytes)
+
+
+def _strict_reference(text: str) -> bytes | None:
+    """What ``xs:base64Binary`` makes of ``text``, decided on the whole text at once."""
+    compact = "".join(text.split())
+    try:
+        data = binascii.a2b_base64(compact.encode("ascii"), strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error):
+        return None
+    if compact.endswith("="):
+        # The bits that padding drops must be zero: re-encoding gives the same text.
+        return data if base64.b64encode(data).decode() == compact else None
+    return data
+
+
+# Whole quanta, padded ones among them, and whitespace runs as long as one or more pieces: the
+# shapes that put padding, data and all-blank pieces on either side of a boundary.
+_TOKENS = ["Zg==", "Zm8=", "QUJD", "Zh==", "Zg", "=", " ", "    ", "\n" * 8, " " * 12]
+_PIECE_TEXT = st.one_of(
+    st.lists(st.sampled_from(_TOKENS), max_size=10).map("".join),
+    st.text(alphabet="Zg=AQ \n", max_size=48),
+)
+
+
+@settings(max_examples=400)
+@given(text=_PIECE_TEXT, piece=st.sampled_from([4, 8, 12]))
+def test_small_pieces_decide_exactly_as_the_whole_text(text: str, piece: int) -> None:
+    # Pieces of a few characters put every quantum, padding and whitespace run on a boundary.
+    with mock.patch.object(_base64, "_CHUNK", piece):
+        pieces: list[bytes] = []
+        valid = feed_base64(text, pieces.append)
+    expected = _strict_reference(text)
+    assert valid is (expected is not None)
+    if expected is not None:
+        assert b"".join(pieces) == expected
+
+
+@pytest.mark.parametrize("piece", [4, 8])
+@pytest.mark.parametrize("gap", [1, 2, 3])
+def test_data_after_padding_is_refused_when_whole_pieces_of_whitespace_lie_between(
+    piece: int, gap: int
+) -> None:
+    text = "Zg==" + " " * (piece * gap) + "QUJD"
+    with mock.patch.object(_base64, "_CHUNK", piece):
+        assert feed_base64(text, None) is False
+        assert decode_base64(text) is None
+
+
+def test_data_after_padding_is_refused_across_a_whole_mebibyte_of_whitespace() -> None:
+    # The real piece size: a first piece ending in "==", a second of nothing but spaces.
+    head = base64.b64encode(b"x" * (MIB // 4 * 3 - 2)).decode()
+    assert len(head) == MIB and head.endswith("==")
+    text = head + " " * MIB + "QUJD"
+    assert feed_base64(text, None) is False
+    assert decode_base64(text) is None
+    assert decode_base64(head + " " * MIB) == b"x" * (MIB // 4 * 3 - 2)

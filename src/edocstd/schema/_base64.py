@@ -41,7 +41,12 @@ def feed_base64(text: str, sink: Callable[[bytes], object] | None) -> bool:
         for i in range(0, len(text), _CHUNK):
             part = carry + text[i : i + _CHUNK].encode("ascii").translate(None, _XML_WS)
             cut = len(part) - len(part) % 4
-            if padded and cut:
+            carry = part[cut:]
+            if not cut:
+                # A piece that was all whitespace (or one incomplete quantum) decides nothing:
+                # in particular it must not forget padding seen in an earlier piece.
+                continue
+            if padded:
                 return False  # data after the padding
             piece = part[:cut]
             decoded = binascii.a2b_base64(piece, strict_mode=True)
@@ -50,7 +55,6 @@ def feed_base64(text: str, sink: Callable[[bytes], object] | None) -> bool:
                 return False
             if sink is not None:
                 sink(decoded)
-            carry = part[cut:]
     except (UnicodeEncodeError, binascii.Error, ValueError):
         return False
     return not carry
