@@ -146,6 +146,10 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size-mb", type=float, default=50.0, help="size of the test document")
+    ap.add_argument(
+        "--only",
+        help="comma-separated scenarios to run (default: all): " + ", ".join(SCENARIOS),
+    )
     ap.add_argument("--child", nargs=2, metavar=("SCENARIO", "DIR"), help=argparse.SUPPRESS)
     ap.add_argument("--prepare", nargs=2, metavar=("DIR", "MB"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -167,7 +171,8 @@ def main() -> int:
             "signed": (work / "large-signed.edoc.xml").stat().st_size,
         }
         results: dict[str, tuple[int, int, float]] = {}
-        for which in SCENARIOS:
+        chosen = SCENARIOS if not args.only else tuple(w.strip() for w in args.only.split(","))
+        for which in chosen:
             done = _run(["--child", which, tmp])
             if done.returncode != 0:
                 tail = done.stderr.strip().splitlines()[-1:]

@@ -76,6 +76,7 @@ def _reference_digest(tree: etree._ElementTree, sig: etree._Element, ref: etree.
         return
     method = C14N.C14N
     exclude = []
+    prefixes: list[str] | None = None
     for t in ref.iterfind(f"{D}Transforms/{D}Transform"):
         a = t.get("Algorithm", "")
         if a == Transform.ENVELOPED.value:
@@ -84,6 +85,9 @@ def _reference_digest(tree: etree._ElementTree, sig: etree._Element, ref: etree.
             exclude = signatures(tree.getroot())
         elif lookup_c14n(a) is not None:
             method = lookup_c14n(a)  # type: ignore[assignment]
+            listed = t.find("{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces")
+            if listed is not None:
+                prefixes = listed.get("PrefixList", "").split()
     method = {
         C14N.EXC_WITH_COMMENTS: C14N.EXC,
         C14N.C14N_WITH_COMMENTS: C14N.C14N,
@@ -92,7 +96,7 @@ def _reference_digest(tree: etree._ElementTree, sig: etree._Element, ref: etree.
     if uri == "":
         from edocstd.sign._algorithms import DigestAlgorithm
 
-        value = digest_tree(tree, method, DigestAlgorithm(alg), exclude)
+        value = digest_tree(tree, method, DigestAlgorithm(alg), exclude, prefixes)
     elif uri and uri.startswith("#"):
         found = tree.getroot().xpath("//*[@Id=$v or @ID=$v or @id=$v]", v=uri[1:])
         if not found:

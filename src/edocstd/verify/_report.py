@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from edocstd._level import Level
-from edocstd.errors import VerificationError
+from edocstd.errors import EdocError, VerificationError
 
 if TYPE_CHECKING:
     from edocstd._report import ValidationReport
@@ -21,6 +23,7 @@ __all__ = [
     "Check",
     "Indication",
     "SignatureReport",
+    "SignedContentChangedError",
     "SubIndication",
     "TimeStampReport",
     "VerificationReport",
@@ -309,7 +312,11 @@ class VerificationReport:
         return self.summary("th")
 
 
-@dataclass(frozen=True, slots=True)
+class SignedContentChangedError(EdocError):
+    """``VerifiedDocument.signed_bytes`` cannot be given: the tree it is rebuilt from was
+    changed after verification, so the bytes would no longer be the ones that were signed."""
+
+
 class VerifiedDocument:
     """What :meth:`Verifier.verify` returns: only what was signed.
 
@@ -317,9 +324,64 @@ class VerifiedDocument:
     document with parallel signatures: the document without any signature). ``document`` is the
     parsed EDOC :class:`~edocstd.Document` re-read from those bytes, or ``None`` when the signed
     XML is not an EDOC document. ``tree`` is the lxml tree re-read from ``signed_bytes``.
+
+    For large documents the verifier does not keep ``signed_bytes`` next to ``tree`` and
+    ``document`` (that would hold the content three times): they are canonicalized again from
+    ``tree`` on first access and checked against the signed digest before they are returned. If
+    ``tree`` was changed in between, :class:`SignedContentChangedError` is raised rather than
+    returning bytes that were not signed.
     """
 
-    document: Any
-    signed_bytes: bytes
-    report: VerificationReport
-    tree: Any = None
+    __slots__ = ("_document", "_lock", "_rebuild", "_report", "_signed", "_tree")
+
+    def __init__(
+        self,
+        document: Any,
+        signed_bytes: bytes | None,
+        report: VerificationReport,
+        tree: Any = None,
+        rebuild: Callable[[], bytes] | None = None,
+    ) -> None:
+        if signed_bytes is None and rebuild is None:
+            raise TypeError("signed_bytes, or a way to rebuild them, is required")
+        self._document = document
+        self._signed = signed_bytes
+        self._report = report
+        self._tree = tree
+        self._rebuild = rebuild
+        self._lock = threading.Lock()
+
+    @property
+    def document(self) -> Any:
+        """The EDOC :class:`~edocstd.Document` read from the signed bytes, or ``None``."""
+        return self._document
+
+    @property
+    def report(self) -> VerificationReport:
+        """The verification report (TOTAL-PASSED)."""
+        return self._report
+
+    @property
+    def tree(self) -> Any:
+        """The lxml tree re-read from the signed bytes."""
+        return self._tree
+
+    @property
+    def signed_bytes(self) -> bytes:
+        """Exactly the canonical bytes the document digest covered."""
+        signed = self._signed
+        if signed is not None:
+            return signed
+        with self._lock:
+            if self._signed is None:
+                assert self._rebuild is not None
+                self._signed = self._rebuild()
+                self._rebuild = None
+            return self._signed
+
+    def __repr__(self) -> str:
+        kept = "kept" if self._signed is not None else "rebuilt on access"
+        return (
+            f"VerifiedDocument(document={type(self._document).__name__}, "
+            f"report={self._report.indication.value}, signed_bytes={kept})"
+        )

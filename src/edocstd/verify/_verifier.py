@@ -80,6 +80,7 @@ from edocstd.verify._report import (
     Check,
     Indication,
     SignatureReport,
+    SignedContentChangedError,
     SubIndication,
     TimeStampReport,
     VerificationReport,
@@ -206,6 +207,14 @@ class _Checks:
 class _SigOutcome:
     report: SignatureReport
     signed_bytes: bytes | None
+    reference: Reference | None = None
+    """The document reference ``signed_bytes`` were canonicalized for."""
+
+
+# Up to this size the signed bytes are kept for ``VerifiedDocument.signed_bytes``; above it they
+# are dropped once re-read and canonicalized again from the re-read tree when asked for, so a
+# large document is not held three times (bytes, tree, decoded attachments).
+_KEEP_SIGNED_MAX = 1 << 20
 
 
 class Verifier:
@@ -337,17 +346,19 @@ class Verifier:
 
         outcomes: list[_SigOutcome] = []
         signed: bytes | None = None
+        signed_ref: Reference | None = None
         for sig in signatures:
             # Only one canonical form is kept (to re-read it); the others are only hashed.
             out = self._signature(tree, sig, signatures, id_index, when, keep=signed is None)
             outcomes.append(out)
             if out.signed_bytes is not None and signed is None:
                 signed = out.signed_bytes
+                signed_ref = out.reference
         reports = [o.report for o in outcomes]
         worst = _worst(reports)
         if worst is not None:
             return final(worst.sub_indication, worst.message_en, worst.message_th, reports), None
-        assert signed is not None
+        assert signed is not None and signed_ref is not None
         is_edoc = root.tag == EC_ROOT
         # Drop every reference into the input tree (an element proxy keeps the whole document
         # alive), so it is freed before the signed bytes are re-read.
@@ -372,6 +383,11 @@ class Verifier:
             th = f"ไม่สามารถอ่านเนื้อหาที่ลงนามซ้ำได้: {exc.reason_th}"
             doc_checks.fail("read", en, th)
             return final(SubIndication.FORMAT_FAILURE, en, th, reports), None
+        # A large document is not kept as bytes next to its tree and its decoded content:
+        # VerifiedDocument canonicalizes the tree again on demand and checks the result
+        # against the signed digest, so what it hands out is still exactly what was digested.
+        kept = signed if len(signed) <= _KEEP_SIGNED_MAX else None
+        del signed
         is_edoc = signed_tree.getroot().tag == EC_ROOT
         schema_report = None
         if is_edoc and self.policy.require_schema:
@@ -405,7 +421,10 @@ class Verifier:
             from edocstd.schema._codec import decode
 
             document = decode(signed_tree)
-        return report, VerifiedDocument(document, signed, report, signed_tree)
+        rebuild = None
+        if kept is None:
+            rebuild = functools.partial(_rebuild_signed, signed_tree, signed_ref)
+        return report, VerifiedDocument(document, kept, report, signed_tree, rebuild)
 
     # ----------------------------------------------------------------------------------------
 
@@ -473,6 +492,7 @@ class Verifier:
                 "ยอมรับอัลกอริทึมรุ่นเก่าตามนโยบาย" if legacy else "",
             )
             signed_bytes = self._document_digest(tree, shape, all_sigs, keep)
+            signed_ref = shape.document_ref
             checks.ok("reference-document")
             if shape.properties_ref is not None:
                 self._properties_digest(shape)
@@ -526,6 +546,7 @@ class Verifier:
                 **info,
             ),
             signed_bytes,
+            signed_ref,
         )
 
     def _algorithms(self, shape: SignatureShape, digests: Sequence[DigestAlgorithm]) -> bool:
@@ -1025,6 +1046,23 @@ def _canonical_document(
         kwargs["inclusive_ns_prefixes"] = list(ref.inclusive_prefixes)
     with detached(exclude):
         canonical: bytes = etree.tostring(tree, **kwargs)
+    return canonical
+
+
+def _rebuild_signed(tree: etree._ElementTree, ref: Reference) -> bytes:
+    """The signed bytes again, from the tree re-read from them.
+
+    Canonical XML read back and canonicalized again by the same method gives the same octets
+    (no comments, no DTD, no processing instructions can be in it). That is not taken on trust:
+    the result must hash to the signed digest, so a tree changed since verification (it is
+    handed to the caller) gives an error, never other bytes.
+    """
+    canonical = _canonical_document(tree, ref, ())
+    if not hmac.compare_digest(_HASH[ref.digest](canonical).digest(), ref.value):
+        raise SignedContentChangedError(
+            "the verified tree was changed after verification; its bytes are no longer the "
+            "signed bytes"
+        )
     return canonical
 
 
