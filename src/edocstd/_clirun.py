@@ -37,7 +37,7 @@ EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-CHUNK = 32
+CHUNK = batch.CHUNK
 
 
 class CliUsageError(Exception):
@@ -104,7 +104,9 @@ def run_many(
             done += 1
             counts[_summary_key(result)] += 1
             if report is not None:
-                report.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                # The worker's serialised report is written as it came: the dict is never
+                # rebuilt here. Flushed per line, so an interrupted run keeps what finished.
+                report.write(result.json_line())
                 report.flush()
             if out is not None:
                 out.add(json_entry(result))
@@ -153,22 +155,18 @@ def run_many(
     return EXIT_OK
 
 
-def _open_report(name: str | None) -> IO[str] | None:
+def _open_report(name: str | None) -> IO[bytes] | None:
     if name is None:
         return None
     try:
-        return open(name, "w", encoding="utf-8")  # closed by the caller's exit stack
+        return open(name, "wb")  # UTF-8 lines from BatchResult.json_line; closed by the caller
     except OSError as exc:
         raise CliUsageError(f"cannot write the report {name}: {exc.strerror or exc}") from None
 
 
 def _summary_key(result: batch.BatchResult) -> tuple[str, str]:
-    detail = ""
-    if result.report is not None:
-        sub = result.report.get("sub_indication")
-        if isinstance(sub, str):
-            detail = sub
-    return (str(result.outcome), detail)
+    # The sub-indication travels beside the report: no report is decoded for the summary.
+    return (str(result.outcome), result.sub_indication or "")
 
 
 class _Ticker:

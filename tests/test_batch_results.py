@@ -1,0 +1,164 @@
+"""edocstd.batch results: compact on the way back, decoded only when asked, JSON Lines verbatim."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from _batch_corpus import validate_corpus, verify_corpus
+from edocstd import batch
+from edocstd.testing.pki import TestPKI
+from edocstd.testing.samples import sample_xml
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    return TestPKI.generate()
+
+
+@pytest.fixture(scope="module")
+def job(pki: TestPKI) -> batch.VerifyJob:
+    return batch.VerifyJob(trust_pem=pki.trust_pem(), revocation="none")
+
+
+def _reference_line(result: batch.BatchResult) -> bytes:
+    """What the JSON Lines entry must read: the whole entry dumped at once."""
+    return (json.dumps(result.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_json_line_reads_exactly_as_the_whole_entry_dumped_at_once(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob
+) -> None:
+    corpus = verify_corpus(tmp_path / "v", 60, pki, unreadable=2, per_dir=30)
+    with batch.verify(corpus.ordered(), job, executor=batch.InlineExecutor()) as run:
+        verified = list(run)
+    vcorpus = validate_corpus(tmp_path / "c", 40, unreadable=1, per_dir=40)
+    with batch.validate(vcorpus.ordered(), executor=batch.InlineExecutor()) as vrun:
+        validated = list(vrun)
+    outcomes = {str(r.outcome) for r in verified + validated}
+    assert {"TOTAL-PASSED", "TOTAL-FAILED", "unreadable", "valid", "invalid"} <= outcomes
+    for result in verified + validated:
+        line = result.json_line()
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        assert line == _reference_line(result)
+        assert list(json.loads(line))[:3] == ["file", "index", "outcome"]
+
+
+def test_sign_results_carry_the_output_path_in_their_line(tmp_path: Path, pki: TestPKI) -> None:
+    src = tmp_path / "in.xml"
+    src.write_bytes(sample_xml())
+    spec = batch.SignerSpec.from_pem(pki.signer.key_pem, pki.signer.cert_pem, pki.chain_pem())
+    pairs = [(src, tmp_path / "out.xml"), (tmp_path / "missing.xml", tmp_path / "never.xml")]
+    with batch.sign(pairs, batch.SignJob(signer=spec), executor=batch.InlineExecutor()) as run:
+        done, gone = list(run)
+    assert done.output == str(tmp_path / "out.xml") and done.report is None
+    assert gone.unreadable and gone.output is None and gone.error
+    for result in (done, gone):
+        assert result.json_line() == _reference_line(result)
+
+
+def test_outcomes_and_report_lines_never_decode_a_report(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = verify_corpus(tmp_path, 40, pki, unreadable=1, per_dir=40)
+    with batch.verify(corpus.ordered(), job, executor=batch.InlineExecutor()) as run:
+        results = list(run)
+    decoded: list[Any] = []
+    real_loads = json.loads
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(args[0])
+        return real_loads(*args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    for result in results:
+        assert str(result.outcome) == corpus.expected[result.path]
+        assert result.sub_indication == (corpus.detail.get(result.path) or None)
+        result.json_line()
+    assert decoded == []
+    # Asked for, a report is decoded once and then kept.
+    passing = next(r for r in results if r.ok)
+    assert passing.report is passing.report
+    assert passing.report is not None and passing.report["indication"] == "TOTAL-PASSED"
+    assert len(decoded) == 1
+
+
+def test_results_from_worker_processes_equal_the_in_process_ones(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob
+) -> None:
+    corpus = verify_corpus(tmp_path, 50, pki, unreadable=2, per_dir=25)
+    fixed = batch.VerifyJob(trust_pem=job.trust_pem, revocation="none", at=pki.now)
+    with batch.verify(corpus.ordered(), fixed, executor=batch.InlineExecutor()) as run:
+        local = list(run)
+    with (
+        ProcessPoolExecutor(2) as pool,
+        batch.verify(corpus.ordered(), fixed, executor=pool, chunk_size=8) as run,
+    ):
+        remote = list(run)
+    assert remote == local
+    assert [r.json_line() for r in remote] == [r.json_line() for r in local]
+
+
+def test_a_result_pickles_compares_and_cannot_be_changed(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob
+) -> None:
+    corpus = verify_corpus(tmp_path, 12, pki, unreadable=1, per_dir=12)
+    with batch.verify(corpus.ordered(), job, executor=batch.InlineExecutor()) as run:
+        results = list(run)
+    for result in results:
+        fresh = pickle.loads(pickle.dumps(result))  # the report still undecoded
+        assert fresh == result
+        assert fresh.sub_indication == result.sub_indication
+        assert fresh.json_line() == result.json_line()
+        _ = result.report
+        assert pickle.loads(pickle.dumps(result)) == result  # and once decoded
+    first = results[0]
+    with pytest.raises(AttributeError):
+        first.outcome = batch.Outcome.ERROR  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del first.path  # type: ignore[misc]
+    assert first != results[1]
+    assert "BatchResult(index=0" in repr(first)
+
+
+def test_a_result_built_from_a_dict_works_as_before() -> None:
+    report = {"indication": "TOTAL-FAILED", "sub_indication": "HASH_FAILURE", "checks": []}
+    result = batch.BatchResult(3, "a.xml", batch.Outcome.TOTAL_FAILED, report)
+    assert result.report is report
+    assert result.sub_indication == "HASH_FAILURE"
+    assert not result.ok
+    assert result.to_dict() == {"file": "a.xml", "index": 3, "outcome": "TOTAL-FAILED", **report}
+    assert result.json_line() == _reference_line(result)
+    as_json = batch.BatchResult(
+        3,
+        "a.xml",
+        batch.Outcome.TOTAL_FAILED,
+        report_json=json.dumps(report).encode(),
+        sub_indication="HASH_FAILURE",
+    )
+    assert as_json == result
+    with pytest.raises(ValueError, match="not both"):
+        batch.BatchResult(0, "a.xml", batch.Outcome.VALID, {}, report_json=b"{}")
+
+
+def test_a_file_name_that_is_not_utf8_still_gives_a_valid_utf8_line(
+    tmp_path: Path, job: batch.VerifyJob
+) -> None:
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.xml"
+    with open(raw, "wb") as fh:
+        fh.write(sample_xml())  # unsigned: a report, TOTAL-FAILED
+    name = os.fsdecode(raw)
+    with batch.verify([name, name + "-missing"], job, executor=batch.InlineExecutor()) as run:
+        results = list(run)
+    assert [str(r.outcome) for r in results] == ["TOTAL-FAILED", "unreadable"]
+    for result in results:
+        line = result.json_line()
+        text = line.decode("utf-8")  # strict: the line is valid UTF-8
+        assert json.loads(text)["file"] == result.path
+        assert json.loads(text) == json.loads(json.dumps(result.to_dict()))
