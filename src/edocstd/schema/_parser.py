@@ -93,61 +93,99 @@ def _new_pull_parser() -> etree.XMLPullParser:
 
 _WS = b" \t\r\n"
 
+# The character encodings read, by their declared names (compared case-insensitively). XML
+# processors must read UTF-8 and UTF-16; US-ASCII is UTF-8 restricted to seven bits, read byte
+# for byte alike. Every other encoding is refused: the prolog is checked for a DOCTYPE and
+# processing instructions on these bytes (or, for UTF-16, on their decoding), which is only
+# sound when libxml2 decodes them the same way. In UTF-7, say, "+AC0ALQA+-" is "-->", so a
+# DOCTYPE can hide in what looks like a comment.
+_ENCODINGS_UTF8 = frozenset({"UTF-8", "US-ASCII", "ASCII"})
+_ENCODINGS_UTF16 = frozenset({"UTF-16"})
+
+# XML 1.0's XMLDecl production; an encoding name is group 1 or 2. The version number is left to
+# _checked, which gives it a clearer message.
+_XML_DECL = re.compile(
+    rb"<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:\"1\.[0-9]+\"|'1\.[0-9]+')"
+    rb"(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*"
+    rb"(?:\"([A-Za-z][A-Za-z0-9._-]*)\"|'([A-Za-z][A-Za-z0-9._-]*)'))?"
+    rb"(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:\"(?:yes|no)\"|'(?:yes|no)'))?"
+    rb"[ \t\r\n]*\?>"
+)
+_ENCODINGS_READ = _ENCODINGS_UTF8 | _ENCODINGS_UTF16
+_NOT_WS = re.compile(rb"[^ \t\r\n]")
+# The first four bytes of "<?xm" in EBCDIC, which libxml2 recognises on its own.
+_EBCDIC_START = b"\x4c\x6f\xa7\x94"
+
 
 class _PrologScanner:
     """Finds the start of the root element, refusing a DOCTYPE on the way.
 
     Only the prolog is scanned (XML declaration, comments, PIs and whitespace); it ends at the
     first ``<`` that opens an element. Works across chunk boundaries by keeping the undecided
-    tail of the prolog.
+    tail of the prolog, and never searches the same bytes twice for the end of a comment or PI,
+    so a long prolog costs time in proportion to its length.
     """
 
     def __init__(self) -> None:
         self.done = False
-        self._buf = b""
+        #: Bytes searched so far: the scanner's work, which stays linear in the input's length.
+        self.examined = 0
+        self._head: bytes | None = b""
+        self._buf = bytearray()
         self._decoder: codecs.IncrementalDecoder | None = None
-        self._first = True
+        # Offset from the start of the buffered construct where the search for its end resumes.
+        self._resume = 0
 
     def feed(self, chunk: bytes) -> None:
-        if self._first:
-            self._first = False
-            if chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
-
-            elif (
-                chunk[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
-                or chunk[:1] == b"\x00"
-                or chunk[1:2] == b"\x00"  # UTF-16 or UTF-32 without a byte order mark
-            ):
-                raise XMLInputError(
-                    "unsupported character encoding (use UTF-8 or UTF-16)",
-                    "ไม่รองรับการเข้ารหัสอักขระนี้ (ใช้ UTF-8 หรือ UTF-16)",
-                )
+        if self._head is not None:
+            # The byte order mark, or the first characters, tell the encoding: four bytes are
+            # needed to tell UTF-32 from UTF-16 (ff fe 00 00 starts both).
+            head = self._head + chunk
+            if len(head) < 4:
+                self._head = head
+                return
+            self._head = None
+            chunk = self._start(head)
         if self._decoder is not None:
-            text = self._decoder.decode(chunk)
-            chunk = text.encode("utf-8", errors="replace")
+            chunk = self._decoder.decode(chunk).encode("utf-8", errors="replace")
         self._buf += chunk
         self._scan()
+
+    def _start(self, head: bytes) -> bytes:
+        """``head`` without its byte order mark, once its encoding is known to be read."""
+        if head[:4] in (codecs.BOM_UTF32_BE, codecs.BOM_UTF32_LE):
+            raise _encoding_refused("UTF-32")
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+            return head
+        if head[:3] == codecs.BOM_UTF8:
+            return head[3:]
+        if b"\x00" in head[:2]:  # UTF-16 or UTF-32 without a byte order mark
+            raise _encoding_refused(None)
+        if head[:4] == _EBCDIC_START:
+            raise _encoding_refused("EBCDIC")
+        return head
 
     def _scan(self) -> None:
         buf = self._buf
         i = 0
-        if buf.startswith(codecs.BOM_UTF8):
-            i = 3
         n = len(buf)
         while i < n:
-            c = buf[i : i + 1]
-            if c in (b" ", b"\t", b"\r", b"\n"):
-                i += 1
-                continue
-            if c != b"<":
+            m = _NOT_WS.search(buf, i)
+            if m is None:
+                self.examined += n - i
+                i = n
+                break
+            self.examined += m.start() - i
+            i = m.start()
+            if buf[i] != 0x3C:  # "<"
                 # Text before the root: not well-formed; let libxml2 say so precisely.
                 self.done = True
                 return
             if n - i < 4:
                 break
             if buf.startswith(b"<?", i):
-                end = buf.find(b"?>", i + 2)
+                end = self._find(b"?>", i, 2, keep_body=True)
                 if end < 0:
                     break
                 target = buf[i + 2 : end].split(None, 1)[0] if end > i + 2 else b""
@@ -156,10 +194,11 @@ class _PrologScanner:
                         "processing instructions are not allowed",
                         "ไม่อนุญาตให้มีคำสั่งประมวลผล (processing instruction)",
                     )
+                self._check_declaration(bytes(buf[i : end + 2]))
                 i = end + 2
                 continue
             if buf.startswith(b"<!--", i):
-                end = buf.find(b"-->", i + 4)
+                end = self._find(b"-->", i, 4, keep_body=False)
                 if end < 0:
                     break
                 i = end + 3
@@ -169,7 +208,53 @@ class _PrologScanner:
             self.done = True
             return
         # Keep only the undecided part of the prolog.
-        self._buf = buf[i:]
+        del buf[:i]
+
+    def _find(self, needle: bytes, start: int, skip: int, keep_body: bool) -> int:
+        """Where ``needle`` ends the construct at ``start``, or -1 while it is still open.
+
+        ``skip`` is the length of the construct's opening. Unless ``keep_body``, the part of
+        the body already searched is dropped, so that a long comment is not held in memory.
+        """
+        buf = self._buf
+        since = start + max(skip, self._resume)
+        end = buf.find(needle, since)
+        if end < 0:
+            self.examined += len(buf) - since
+            # Next time, search only what arrives, plus the bytes that may begin the needle.
+            tail = len(buf) - (len(needle) - 1)
+            if not keep_body and tail > start + skip:
+                del buf[start + skip : tail]
+            self._resume = max(skip, len(buf) - start - len(needle) + 1)
+            return -1
+        self._resume = 0
+        self.examined += end + len(needle) - since
+        return end
+
+    def _check_declaration(self, decl: bytes) -> None:
+        match = _XML_DECL.fullmatch(decl)
+        if match is None:
+            # libxml2 reads on past some faults here (an unknown version only warns), so the
+            # encoding it would switch to cannot be told: refuse rather than guess.
+            raise XMLInputError(
+                "the XML declaration is not well-formed",
+                "การประกาศ XML (XML declaration) มีรูปแบบไม่ถูกต้อง",
+            )
+        declared = match.group(1) or match.group(2)
+        if declared is None:
+            return
+        name = declared.decode("ascii").upper()
+        allowed = _ENCODINGS_UTF8 if self._decoder is None else _ENCODINGS_UTF16
+        if name not in allowed:
+            raise _encoding_refused(declared.decode("ascii"))
+
+
+def _encoding_refused(name: str | None) -> XMLInputError:
+    named = f" ({name})" if name else ""
+    return XMLInputError(
+        f"unsupported character encoding{named}: use UTF-8 or UTF-16",
+        f"ไม่รองรับการเข้ารหัสอักขระนี้{named} (ใช้ UTF-8 หรือ UTF-16)",
+    )
 
 
 def parse(source: Source, limits: Limits = DEFAULT_LIMITS) -> etree._ElementTree:
@@ -226,8 +311,13 @@ def read(
 def _checked(tree: etree._ElementTree) -> etree._ElementTree:
     """``tree``, once its document information passes: no DTD, XML 1.0."""
     info = tree.docinfo
-    if getattr(info, "doctype", "") or info.internalDTD is not None:  # pragma: no cover
+    # The prolog scan refuses both before libxml2 reads a byte; these are the backstop, should
+    # a form get past it.
+    if getattr(info, "doctype", "") or info.internalDTD is not None:
         raise _dtd_refused()
+    encoding = info.encoding
+    if encoding is not None and encoding.upper() not in _ENCODINGS_READ:
+        raise _encoding_refused(encoding)
     if info.xml_version not in (None, "1.0"):
         raise XMLInputError(
             f"only XML 1.0 is accepted, not XML {info.xml_version}",
@@ -264,13 +354,17 @@ def _one_shot_parser() -> etree.XMLParser:
 
 
 # The usual prolog, decided without the scanner: an optional UTF-8 byte order mark, an optional
-# XML declaration (whose target is exactly "xml": "<?xml-stylesheet" does not match), comments
+# XML 1.0 declaration naming no encoding or UTF-8 ("<?xml-stylesheet" does not match), comments
 # and white space, then the start of the root element's name. Anything else (a DOCTYPE, another
-# processing instruction, UTF-16) is left to _PrologScanner. In the comment body every "-"
+# processing instruction, another encoding, UTF-16) is left to _PrologScanner. In the comment body every "-"
 # starts a new repetition and nothing else can take it, so a failing match never backtracks
 # exponentially (and the unrolled form is several times faster than one-character steps).
 _PLAIN_PROLOG = re.compile(
-    rb"(?:\xef\xbb\xbf)?(?:<\?xml[ \t\r\n][^?<>]*\?>)?[ \t\r\n]*"
+    rb"(?:\xef\xbb\xbf)?"
+    rb"(?:<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:\"1\.0\"|'1\.0')"
+    rb"(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:\"(?i:utf-8)\"|'(?i:utf-8)'))?"
+    rb"(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:\"(?:yes|no)\"|'(?:yes|no)'))?"
+    rb"[ \t\r\n]*\?>)?[ \t\r\n]*"
     rb"(?:<!--[^-]*(?:-[^-]+)*-->[ \t\r\n]*)*<[A-Za-z_:\x80-\xff]"
 )
 
