@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -96,6 +97,39 @@ def _verifier(
         crls=crls or (),
         ocsp_responses=ocsps or (),
     )
+
+
+def _root_crl_with_reason(
+    pki: TestPKI,
+    cert: x509.Certificate,
+    revoked_at: dt.datetime,
+    reason: x509.ReasonFlags,
+    *,
+    this_update: dt.datetime,
+) -> bytes:
+    """The root's CRL listing ``cert`` with a CRLReason entry extension."""
+    entry = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(cert.serial_number)
+        .revocation_date(revoked_at)
+        .add_extension(x509.CRLReason(reason), critical=False)
+        .build()
+    )
+    key = pki.root.key
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.root.cert.subject)
+        .last_update(this_update)
+        .next_update(this_update + dt.timedelta(days=7))
+        .add_extension(x509.CRLNumber(1), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .add_revoked_certificate(entry)
+        .sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    return crl.public_bytes(serialization.Encoding.DER)
 
 
 def _raw_ocsp(url: str, cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
@@ -531,9 +565,13 @@ def test_a_ca_revoked_after_the_time_stamp_does_not_hurt_but_before_it_does(
     assert stamped.best_signature_time is not None
     for offset, passes in ((dt.timedelta(hours=1), True), (-dt.timedelta(hours=1), False)):
         revoked_at = stamped.best_signature_time + offset
-        root_crl = env.pki.crl(
-            [(env.pki.intermediate.cert, revoked_at)],
-            issuer=env.pki.root,
+        # Revoked for a reason that leaves what the CA certified earlier standing (a
+        # compromise, or no reason, would also bring down the TSA's earlier tokens).
+        root_crl = _root_crl_with_reason(
+            env.pki,
+            env.pki.intermediate.cert,
+            revoked_at,
+            x509.ReasonFlags.cessation_of_operation,
             this_update=revoked_at + dt.timedelta(minutes=1),
         )
         later = revoked_at + dt.timedelta(hours=2)

@@ -37,6 +37,9 @@ class Failure(enum.Enum):
     """The data is not valid at the validation time (too old, or from the future)."""
     ORDER = "order"
     """Time-stamps of one signature claim times in an impossible order."""
+    NO_REVOCATION_DATA = "no-revocation-data"
+    """The revocation status of a certificate that needs one cannot be established from the
+    data at hand (supply a CRL or OCSP response, or embed them)."""
 
 
 _TH = {
@@ -50,6 +53,8 @@ _TH = {
     Failure.POLICY: "อัลกอริทึม นโยบาย หรือส่วนขยายไม่เป็นไปตามนโยบายที่กำหนด",
     Failure.FRESHNESS: "ข้อมูลไม่เป็นปัจจุบัน ณ เวลาที่ตรวจสอบ",
     Failure.ORDER: "การประทับเวลาระบุเวลาที่ลำดับไม่สอดคล้องกัน (ครั้งก่อนช้ากว่าครั้งหลัง)",
+    Failure.NO_REVOCATION_DATA: "ไม่มีข้อมูลสถานะการเพิกถอนที่ใช้ได้ของใบรับรอง "
+    "(โปรดส่ง CRL หรือคำตอบ OCSP หรือขยายลายมือชื่อเป็นระดับ B-LT)",
 }
 
 

@@ -15,8 +15,9 @@ the *subject* certificate, with this data, stays with pyhanko-certvalidator in t
 Responder authorisation follows RFC 6960 §4.2.2.2: the response is signed by the CA that
 issued the certificate, or by a responder certificate issued directly by that CA carrying the
 ``id-kp-OCSPSigning`` key purpose (checked at ``producedAt``). A delegated responder's own
-revocation status is not checked (test and production responders carry
-``id-pkix-ocsp-nocheck``).
+revocation status needs other data (the CA's CRL): :func:`edocstd.ltv._evidence.evidence`
+checks it when the responder certificate lacks ``id-pkix-ocsp-nocheck`` (RFC 6960
+§4.2.2.2.1). A ``thisUpdate`` later than ``producedAt`` is refused.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ _CERTID_HASHES = {
     "sha512": hashlib.sha512,
 }
 _OCSP_SIGNING = "1.3.6.1.5.5.7.3.9"
+# The clock skew allowed between a SingleResponse's thisUpdate and the producedAt of the
+# response: fixed, because this check is cached with the other time-independent ones.
+_PRODUCED_SKEW = dt.timedelta(minutes=5)
 _BASIC = "1.3.6.1.5.5.7.48.1.1"
 
 
@@ -267,6 +271,10 @@ def _judge(
         raise _fail(
             Failure.MALFORMED, f"undecodable SingleResponse ({type(exc).__name__})"
         ) from exc
+    if this_update > produced_at + _PRODUCED_SKEW:
+        # The responder signed (producedAt) before the status it vouches for was known
+        # (thisUpdate): an answer dated ahead, as a stolen or misconfigured key could make.
+        raise _fail(Failure.FRESHNESS, "thisUpdate is after producedAt")
     signer = _authorised_signer(tbs, responder_certs, ca, produced_at)
     try:
         signed_ok = verify_signature(

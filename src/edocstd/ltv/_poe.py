@@ -50,8 +50,8 @@ from edocstd.ltv._common import (
     run_sync,
     utc,
 )
-from edocstd.ltv._crl import crl_evidence
 from edocstd.ltv._errors import LtvError, TimeStampError
+from edocstd.ltv._evidence import evidence
 from edocstd.ltv._levels import (
     TimeStampResult,
     ValidationData,
@@ -59,7 +59,6 @@ from edocstd.ltv._levels import (
     usable_certs,
     validate_timestamps,
 )
-from edocstd.ltv._ocsp import ocsp_evidence
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationStatus
 from edocstd.ltv._tsp import TimeStampPolicy
 
@@ -279,14 +278,7 @@ def _best_status(
     poe: dt.datetime | None,
     rules: FreshnessPolicy,
 ) -> RevocationStatus | None:
-    found = [
-        status
-        for status in (
-            *(ocsp_evidence(d, cert, issuer, at=moment, poe=poe, freshness=rules) for d in ocsps),
-            *(crl_evidence(d, cert, issuer, at=moment, poe=poe, freshness=rules) for d in crls),
-        )
-        if status is not None
-    ]
+    found = evidence(cert, issuer, crls, ocsps, at=moment, poe=poe, freshness=rules)
     revoked = [s for s in found if s.status is CertStatus.REVOKED]
     if revoked:
         return min(revoked, key=lambda s: s.revocation_time or moment)

@@ -49,10 +49,9 @@ from edocstd.ltv._common import (
     utc,
 )
 from edocstd.ltv._common import verify_signature as _verify_signature
-from edocstd.ltv._crl import crl_evidence
 from edocstd.ltv._errors import Failure, TimeStampError
+from edocstd.ltv._evidence import compromised, evidence
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, check_url, exchange
-from edocstd.ltv._ocsp import ocsp_evidence
 from edocstd.ltv._status import CertStatus, FreshnessPolicy
 
 __all__ = [
@@ -108,11 +107,14 @@ class TsaRevocation(enum.Enum):
     """How the revocation status of a TSA's certificate path is required."""
 
     IF_AVAILABLE = "if-available"
-    """Use the CRLs/OCSP responses given; fail on a revocation dated at or before ``genTime``;
-    a certificate with no usable data is not failed for that alone."""
+    """Use the CRLs/OCSP responses given; fail on a revocation dated at or before ``genTime``,
+    and on a key compromise at any date (see :func:`validate_timestamp_token`); a certificate
+    with no usable data is not failed for that alone."""
     REQUIRED = "required"
-    """Every certificate below the trust anchor (except those with ``id-pkix-ocsp-nocheck``)
-    needs a usable ``good`` answer."""
+    """As ``IF_AVAILABLE``, and every certificate below the trust anchor (except those with
+    ``id-pkix-ocsp-nocheck``) needs a usable answer: ``good``, or revoked only after
+    ``genTime`` for a reason other than a compromise. Missing data fails with
+    ``Failure.NO_REVOCATION_DATA``."""
     NONE = "none"
     """Do not look at revocation (the caller checks it some other way)."""
 
@@ -362,7 +364,11 @@ def validate_timestamp_token(
     one of ``trust_roots`` at time ``at`` (default: now) with pyhanko-certvalidator; that
     ``genTime`` falls within the TSA certificate's validity; and the revocation status of
     that path from ``crls`` and ``ocsps`` (never the network) as ``policy.revocation`` asks,
-    relative to ``genTime``: a revocation at or before ``genTime`` fails the token. A token
+    relative to ``genTime``: a revocation at or before ``genTime`` fails the token. A
+    revocation for key compromise (also CA compromise, ``unspecified`` or no reason) at or
+    before ``at`` fails it whatever its ``genTime`` (RFC 3161 §4: the key's holder chooses the
+    ``genTime``), so ``at`` must be the time the token is proven to exist — the validation
+    time, or the ``genTime`` of a later valid archive time-stamp covering it. A token
     whose ``genTime`` is after ``at`` (beyond the clock skew) is refused.
     """
     policy = policy or TimeStampPolicy()
@@ -608,28 +614,36 @@ def _check_revocation(
     ocsps: list[bytes],
     policy: TimeStampPolicy,
 ) -> None:
+    # ``moment`` is the time the token is proven to exist: the validation time, or the genTime
+    # of a later valid archive time-stamp that covers it.
     for cert_der, issuer_der in itertools.pairwise(chain):
         if ocsp_nocheck(cert_der):
             continue
-        rules = policy.freshness
-        found = [
-            status
-            for status in (
-                *(
-                    ocsp_evidence(d, cert_der, issuer_der, at=moment, poe=gen_time, freshness=rules)
-                    for d in ocsps
-                ),
-                *(
-                    crl_evidence(d, cert_der, issuer_der, at=moment, poe=gen_time, freshness=rules)
-                    for d in crls
-                ),
-            )
-            if status is not None
-        ]
+        found = evidence(
+            cert_der, issuer_der, crls, ocsps, at=moment, poe=gen_time, freshness=policy.freshness
+        )
         name = as_asn1_cert(cert_der).subject.human_friendly
+        broken = next((s for s in found if compromised(s, moment)), None)
+        if broken is not None:
+            # RFC 3161 §4: after a key compromise no token signed with that key can be
+            # trusted, whatever genTime it claims (whoever holds the key writes the genTime).
+            # Only a proof that the token existed before the compromise (an archive
+            # time-stamp of an uncompromised TSA, made earlier) saves it.
+            reason = broken.reason or "no reason given"
+            raise _fail(
+                Failure.CHAIN,
+                f"{name} was revoked ({reason}) on {broken.revocation_time}: no time-stamp "
+                "signed with that key can be trusted, whatever time it claims",
+            )
         if any(s.revoked_at(gen_time) for s in found):
             raise _fail(Failure.CHAIN, f"{name} was revoked before the time-stamp was made")
+        # A revocation after genTime (superseded, cessation of operation) is a conclusive
+        # answer too: the certificate was not revoked when the token was made.
         if policy.revocation is TsaRevocation.REQUIRED and not any(
-            s.status is CertStatus.GOOD for s in found
+            s.status is not CertStatus.UNKNOWN for s in found
         ):
-            raise _fail(Failure.CHAIN, f"no usable revocation data for {name}")
+            raise _fail(
+                Failure.NO_REVOCATION_DATA,
+                f"no usable revocation data for {name}: supply its CA's CRL or an OCSP "
+                "response for it (or extend the signature to B-LT, which embeds them)",
+            )

@@ -65,7 +65,7 @@ from edocstd.ltv._poe import (
     judge_revocation,
 )
 from edocstd.ltv._status import FreshnessPolicy
-from edocstd.ltv._tsp import TimeStampPolicy
+from edocstd.ltv._tsp import TimeStampPolicy, TsaRevocation
 from edocstd.schema._parser import parse
 from edocstd.sign._algorithms import DigestAlgorithm, KeyType, SignatureAlgorithm
 from edocstd.sign._c14n import UnsupportedC14NError, c14n, detached
@@ -257,7 +257,16 @@ class Verifier:
             policy.revocation, trust, supplied
         )
         self._paths = PathValidator(trust)
-        self._timestamp_policy = TimeStampPolicy(allowed_policies=policy.tsa_policies)
+        # A time-stamp is only as good as its TSA's key: whenever revocation is checked at all,
+        # the TSA's path needs revocation data too (a document leaving it out must not pass).
+        self._timestamp_policy = TimeStampPolicy(
+            allowed_policies=policy.tsa_policies,
+            revocation=(
+                TsaRevocation.IF_AVAILABLE
+                if policy.revocation is Revocation.NONE
+                else TsaRevocation.REQUIRED
+            ),
+        )
         self._supplied_data = ValidationData(crls=supplied.crls, ocsps=supplied.ocsps)
         self._anchor_ders = tuple(a.dump() for a in trust.asn1_anchors)
         self._freshness = FreshnessPolicy()
@@ -839,19 +848,25 @@ class Verifier:
         embedded: ValidationData | None,
     ) -> dt.datetime:
         """Validate every time-stamp, record each in ``info``; return the best signature time."""
+        extra = self._supplied_data
+        if self.policy.revocation is Revocation.ONLINE and embedded is not None:
+            extra = self._tsa_revocation(embedded, when)
         items = check_timestamps(
             tree,
             shape.element,
             trust_roots=self._anchor_ders,
             at=when,
             policy=self._timestamp_policy,
-            extra=self._supplied_data,
+            extra=extra,
             embedded=embedded,
         )
         reports = tuple(_timestamp_report(item) for item in items)
         info["timestamps"] = reports
         info["timestamp_times"] = tuple(r.time for r in reports if r.passed and r.time)
         failure = next((i for i in items if isinstance(i, TimeStampFailure)), None)
+        if failure is not None and failure.error.failure is Failure.NO_REVOCATION_DATA:
+            info["revocation"] = "unknown"
+            raise _Fail("timestamps", SubIndication.TRY_LATER, *self._no_tsa_data(failure))
         if failure is not None:
             kind = failure.kind
             raise _Fail(
@@ -870,6 +885,45 @@ class Verifier:
             )
         info["best_signature_time"] = best
         return best
+
+    def _no_tsa_data(self, failure: TimeStampFailure) -> tuple[str, str]:
+        """Why a time-stamp's TSA could not be judged, and what to supply (English, Thai)."""
+        en = (
+            f"the {failure.kind} cannot be relied on yet: the revocation status of the "
+            f"time-stamping unit's certificate is unknown ({failure.error.message_en})"
+        )
+        th = (
+            f"ยังใช้ {failure.kind} เป็นหลักฐานไม่ได้ เนื่องจากไม่ทราบสถานะการเพิกถอนของใบรับรอง"
+            "ผู้ให้บริการประทับเวลา โปรดส่ง CRL หรือคำตอบ OCSP ของผู้ให้บริการประทับเวลา "
+            "(เช่น ใช้ตัวเลือก --crl) หรือขยายลายมือชื่อเป็นระดับ B-LT เพื่อแนบข้อมูลนี้"
+        )
+        if self.policy.revocation is Revocation.ONLINE:
+            en += "; the CA's OCSP responder or CRL may be unreachable: try again later"
+            th += " บริการ OCSP หรือ CRL อาจติดต่อไม่ได้ โปรดลองใหม่ภายหลัง"
+        return en, th
+
+    def _tsa_revocation(self, embedded: ValidationData, when: dt.datetime) -> ValidationData:
+        """The supplied data plus what the revocation source fetches for the paths of the
+        time-stamping units whose certificates the signature carries (``online`` mode)."""
+        certs: list[tuple[x509.Certificate, bytes]] = []
+        for der in usable_certs(embedded.certificates):
+            try:
+                certs.append((_load_cert(der), der))
+            except ValueError:
+                continue
+        have = RevocationData(embedded.crls, embedded.ocsps)
+        known = {*have.crls, *have.ocsps, *self._supplied.crls, *self._supplied.ocsps}
+        crls = list(self._supplied.crls)
+        ocsps = list(self._supplied.ocsps)
+        for cert, der in certs:
+            if not _time_stamping_unit(der):
+                continue
+            others = [c for c, d in certs if d != der]
+            data = self._revocation.gather(cert, others, when, have)
+            crls += [c for c in data.crls if c not in known]
+            ocsps += [o for o in data.ocsps if o not in known]
+            known.update(data.crls, data.ocsps)
+        return ValidationData(crls=tuple(crls), ocsps=tuple(ocsps))
 
     def _revocation_outcome(
         self,
@@ -999,7 +1053,19 @@ def _default_source(
 _TIMESTAMP_SUBS = {
     Failure.POLICY: SubIndication.SIG_CONSTRAINTS_FAILURE,
     Failure.ORDER: SubIndication.TIMESTAMP_ORDER_FAILURE,
+    # The TSA's revocation status is not known yet: more data (or a later try) may settle it.
+    Failure.NO_REVOCATION_DATA: SubIndication.TRY_LATER,
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _time_stamping_unit(der: bytes) -> bool:
+    """True for a certificate whose extended key usage names ``timeStamping``."""
+    try:
+        eku = _load_cert(der).extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return x509.oid.ExtendedKeyUsageOID.TIME_STAMPING in eku
 
 
 def _timestamp_report(item: TimeStampResult | TimeStampFailure) -> TimeStampReport:
