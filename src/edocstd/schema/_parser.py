@@ -6,6 +6,8 @@ What it refuses (each as :class:`~edocstd.XMLInputError`, reported as EDOC-X000)
   libxml2 sees a byte, so no entity is ever declared, which rules out XXE and billion-laughs
   expansion whatever libxml2's own limits are;
 * processing instructions other than the XML declaration;
+* character encodings other than UTF-8 (and its subset US-ASCII) and UTF-16, declared or
+  detected, because the prolog scan above must read the bytes as libxml2 will;
 * XML versions other than 1.0;
 * inputs past the EDOC-1.0 §1.3 limits: size, depth, element count;
 * anything that is not well-formed, including empty, truncated and binary input.
@@ -90,8 +92,6 @@ def _new_pull_parser() -> etree.XMLPullParser:
         collect_ids=False,
     )
 
-
-_WS = b" \t\r\n"
 
 # The character encodings read, by their declared names (compared case-insensitively). XML
 # processors must read UTF-8 and UTF-16; US-ASCII is UTF-8 restricted to seven bits, read byte
@@ -309,7 +309,7 @@ def read(
 
 
 def _checked(tree: etree._ElementTree) -> etree._ElementTree:
-    """``tree``, once its document information passes: no DTD, XML 1.0."""
+    """``tree``, once its document information passes: no DTD, UTF-8 or UTF-16, XML 1.0."""
     info = tree.docinfo
     # The prolog scan refuses both before libxml2 reads a byte; these are the backstop, should
     # a form get past it.
@@ -356,9 +356,10 @@ def _one_shot_parser() -> etree.XMLParser:
 # The usual prolog, decided without the scanner: an optional UTF-8 byte order mark, an optional
 # XML 1.0 declaration naming no encoding or UTF-8 ("<?xml-stylesheet" does not match), comments
 # and white space, then the start of the root element's name. Anything else (a DOCTYPE, another
-# processing instruction, another encoding, UTF-16) is left to _PrologScanner. In the comment body every "-"
-# starts a new repetition and nothing else can take it, so a failing match never backtracks
-# exponentially (and the unrolled form is several times faster than one-character steps).
+# processing instruction, another encoding, UTF-16) is left to _PrologScanner. In the comment
+# body every "-" starts a new repetition and nothing else can take it, so a failing match never
+# backtracks exponentially (and the unrolled form is several times faster than one-character
+# steps).
 _PLAIN_PROLOG = re.compile(
     rb"(?:\xef\xbb\xbf)?"
     rb"(?:<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:\"1\.0\"|'1\.0')"
