@@ -287,3 +287,14 @@ def test_the_scan_decides_the_same_whatever_the_pieces(
     text = "".join(tokens)
     data = ("\ufeff" + text).encode("utf-16-le") if utf16 else text.encode("utf-8")
     assert _outcome(data, size) == _outcome(data, len(data) or 1)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_a_dtd_after_a_utf8_byte_order_mark_split_across_reads_is_refused_by_the_scan(
+    size: int,
+) -> None:
+    doc = codecs.BOM_UTF8 + b'<!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>'
+    with pytest.raises(XMLInputError, match="DTD"):
+        _scan(doc, size)  # before libxml2 sees the DOCTYPE, not by the backstop after it
+    with pytest.raises(XMLInputError, match="DTD"):
+        parse(_Trickle(doc, size))
