@@ -104,8 +104,11 @@ _D_Transforms = f"{_D}Transforms"
 _F = f"{{{XPATH_FILTER2}}}"
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _EXC_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
+# Attributes live on elements only, so stepping through elements (rather than "//", which also
+# visits every text node) finds the same attributes; measured a quarter faster on a licence.
 _ID_VALUES = etree.XPath(
-    "//@Id | //@ID | //@id | //@xml:id",
+    "/descendant-or-self::*/@Id | /descendant-or-self::*/@ID"
+    " | /descendant-or-self::*/@id | /descendant-or-self::*/@xml:id",
     namespaces={"xml": "http://www.w3.org/XML/1998/namespace"},
     smart_strings=True,
 )
@@ -127,6 +130,8 @@ MAX_TIMESTAMPS = 32
 MAX_VALIDATION_VALUES = 256
 
 _DIGEST_SIZES = {d: d.hash().digest_size for d in DigestAlgorithm}
+_ENVELOPED = Transform.ENVELOPED.value
+_XPATH_FILTER2 = Transform.XPATH_FILTER2.value
 
 # Plain dictionaries: looking enums up by value through ``Enum(value)`` is several times slower,
 # and these lookups run for every signature.
@@ -303,11 +308,21 @@ def check_document(
 # Small readers
 
 
+_ELEMENT = etree._Element
+
+
 def _elements(parent: etree._Element) -> list[etree._Element]:
     """Element children (comments skipped). Stray text between them is ignored: inside
     ``SignedInfo`` it is covered by the signature like everything else, and elsewhere nothing
     reads it."""
-    return list(parent.iterchildren(tag=etree.Element))
+    # Slicing is one C call; the exact-type test below costs far less than filtering on tags.
+    # Comments (and any other node kind) are instances of subclasses, so they take the slow
+    # path, which filters exactly as before.
+    kids = parent[:]
+    for kid in kids:
+        if type(kid) is not _ELEMENT:
+            return list(parent.iterchildren(tag=etree.Element))
+    return kids
 
 
 def _local(el: etree._Element) -> str:
@@ -380,7 +395,7 @@ def _c14n_method(el: etree._Element, what: str) -> tuple[C14N, tuple[str, ...] |
             f"วิธีการทำให้เป็นรูปแบบบัญญัติ {uri!r} ใน {what} ไม่ได้รับอนุญาต",
         )
     prefixes: tuple[str, ...] | None = None
-    kids = _elements(el)
+    kids = _elements(el) if len(el) else []
     if kids:
         if (
             not method.exclusive
@@ -659,11 +674,11 @@ def _document_reference(r: etree._Element) -> Reference:
                 "the canonicalization transform must be the last transform",
                 "การแปลงเพื่อทำรูปแบบบัญญัติต้องเป็นการแปลงลำดับสุดท้าย",
             )
-        if uri == Transform.ENVELOPED.value and not enveloped:
+        if uri == _ENVELOPED and not enveloped:
             if len(t):
                 raise _unexpected(t[0], "the enveloped-signature transform")
             enveloped = True
-        elif uri == Transform.XPATH_FILTER2.value and not subtract:
+        elif uri == _XPATH_FILTER2 and not subtract:
             _check_subtract_all(t)
             subtract = True
         elif lookup_c14n(uri) is not None:
@@ -933,10 +948,23 @@ def _read_unsigned(shape: SignatureShape, up: etree._Element) -> None:
     """Detect the level the unsigned properties reach; keep embedded revocation data.
 
     B-T needs a ``SignatureTimeStamp``; B-LT adds ``CertificateValues`` and
-    ``RevocationValues``; B-LTA adds an ``ArchiveTimeStamp`` (EN 319 132-1 §6). Whether the
-    time-stamps and data are any good is judged later, by the long-term validation step.
+    ``RevocationValues``; B-LTA adds an ``ArchiveTimeStamp`` (EN 319 132-1 §6). This is the
+    level the signature *claims*; the verifier reports the level it *achieves*, once the
+    time-stamps and the embedded data were judged by the long-term validation step.
+
+    XAdES allows one ``UnsignedSignatureProperties`` (and one
+    ``UnsignedDataObjectProperties``); a second one is refused, since readers that look at
+    the first only (the long-term step) would not see what it claims.
     """
     seen: set[str] = set()
+    tags = [part.tag for part in _elements(up)]
+    for tag in (_X_UnsignedSignatureProperties, f"{_X}UnsignedDataObjectProperties"):
+        if tags.count(tag) > 1:
+            name = tag.rpartition("}")[2]
+            raise _fail(
+                f"more than one xades:{name}",
+                f"มี xades:{name} มากกว่าหนึ่งชุด",
+            )
     for part in _elements(up):
         if part.tag != _X_UnsignedSignatureProperties:
             continue

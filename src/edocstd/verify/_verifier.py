@@ -52,6 +52,7 @@ from edocstd.errors import InputError, PolicyError, XMLInputError
 from edocstd.ltv._errors import Failure, TimeStampError
 from edocstd.ltv._levels import (
     TimeStampFailure,
+    TimeStampKind,
     TimeStampResult,
     ValidationData,
     check_timestamps,
@@ -65,7 +66,7 @@ from edocstd.ltv._poe import (
     judge_revocation,
 )
 from edocstd.ltv._status import FreshnessPolicy
-from edocstd.ltv._tsp import TimeStampPolicy, TsaRevocation
+from edocstd.ltv._tsp import TimeStampPolicy, TsaRevocation, tsa_revocation_problem
 from edocstd.schema._parser import parse
 from edocstd.sign._algorithms import DigestAlgorithm, KeyType, SignatureAlgorithm
 from edocstd.sign._c14n import UnsupportedC14NError, c14n, detached
@@ -521,11 +522,13 @@ class Verifier:
             if shape.level is not Level.XMLDSIG:
                 _signing_certificate(shape, cert, cert_der)
                 checks.ok("signing-certificate")
+            # What the signature claims must already meet the policy; a long-term signature
+            # is held to the level it achieves once its time-stamps and data are judged.
             self._level(shape)
-            checks.ok("level")
             if shape.timestamped:
                 self._long_term(tree, shape, cert, cert_der, others, when, checks, info)
             else:
+                checks.ok("level")
                 embedded = RevocationData(shape.embedded_crls, shape.embedded_ocsps)
                 self._path_and_revocation(
                     cert, cert_der, others, when, None, embedded, checks, info
@@ -732,7 +735,7 @@ class Verifier:
         except TimeStampError as exc:
             unreadable = exc
         # The time-stamps are judged (and listed) even when other embedded data is unreadable.
-        best = self._timestamps(tree, shape, when, info, embedded)
+        best, stamps = self._timestamps(tree, shape, when, info, embedded)
         if embedded is None:
             en = unreadable.message_en if unreadable else ""
             th = unreadable.message_th if unreadable else ""
@@ -771,7 +774,7 @@ class Verifier:
                     pool.append((_load_cert(extra), extra))
                 except ValueError:
                     continue
-        self._path_and_revocation(
+        path = self._path_and_revocation(
             cert,
             der,
             pool,
@@ -781,6 +784,115 @@ class Verifier:
             checks,
             info,
         )
+        self._reached_level(shape, path, stamps, embedded, when, best, checks, info)
+
+    def _reached_level(
+        self,
+        shape: SignatureShape,
+        path: list[bytes],
+        stamps: Sequence[TimeStampResult],
+        embedded: ValidationData,
+        when: dt.datetime,
+        best: dt.datetime,
+        checks: _Checks,
+        info: dict[str, Any],
+    ) -> None:
+        """Report the level the signature *achieves* and hold it to the policy.
+
+        The unsigned properties only claim a level (EN 319 132-1 §6); what is reported is what
+        validation showed (EN 319 102-1 §5.5, §5.6), never more than the claim:
+
+        * B-T: a ``SignatureTimeStamp`` validated;
+        * B-LT: besides, the validation data the signature *carries* (``CertificateValues``,
+          ``RevocationValues``, ``TimeStampValidationData``, ``KeyInfo`` and the tokens'
+          certificates; never what the caller supplied or what was fetched) is enough on its
+          own: it establishes the revocation status of every certificate below the trust
+          anchor in the signer's path at the best signature time, and in the path of the TSA
+          of every signature time-stamp. Trust anchors come from the trust store and need not
+          be carried;
+        * B-LTA: besides, an ``ArchiveTimeStamp`` validated.
+
+        An empty ``CertificateValues``/``RevocationValues`` pair thus claims B-LT but reaches
+        B-T; a policy asking for B-LT refuses it.
+        """
+        claimed = shape.level
+        kinds = {s.kind for s in stamps}
+        reached = Level.B_T if TimeStampKind.SIGNATURE in kinds else Level.B_B
+        why: tuple[str, str] = ("", "")
+        if reached is Level.B_T and _RANK[claimed] >= _RANK[Level.B_LT]:
+            gap = self._embedded_gap(path, stamps, embedded, when, best)
+            if gap is None:
+                reached = Level.B_LT
+                if claimed is Level.B_LTA and TimeStampKind.ARCHIVE in kinds:
+                    reached = Level.B_LTA
+            else:
+                why = gap
+        elif reached is Level.B_T and claimed is Level.B_B:
+            reached = Level.B_B
+        info["level"] = reached
+        need = self.policy.min_level
+        if reached is not claimed:
+            en = f"it claims {claimed.value} but reaches {reached.value}"
+            th = f"ลายมือชื่ออ้างระดับ {claimed.value} แต่ตรวจสอบได้เพียงระดับ {reached.value}"
+            if why[0]:
+                en, th = f"{en}: {why[0]}", f"{th}: {why[1]}"
+            if need is not None and _RANK[reached] < _RANK[need]:
+                raise _Fail(
+                    "level",
+                    SubIndication.SIG_CONSTRAINTS_FAILURE,
+                    f"{en}; the policy requires {need.value}",
+                    f"{th} แต่นโยบายกำหนด {need.value}",
+                )
+            shape.notes_en.append(en)
+            shape.notes_th.append(th)
+            checks.ok("level", en, th)
+            return
+        checks.ok("level")
+
+    def _embedded_gap(
+        self,
+        path: list[bytes],
+        stamps: Sequence[TimeStampResult],
+        embedded: ValidationData,
+        when: dt.datetime,
+        best: dt.datetime,
+    ) -> tuple[str, str] | None:
+        """Why the data the signature carries is not enough for B-LT (English, Thai), or
+        ``None`` when it is (see :meth:`_reached_level`)."""
+        judged = judge_revocation(
+            path,
+            crls=embedded.crls,
+            ocsps=embedded.ocsps,
+            at=when,
+            poe=best,
+            freshness=self._freshness,
+        )
+        if judged.outcome is not LongTermOutcome.PASSED:
+            detail = judged.detail or judged.outcome.value
+            return (
+                "the validation data it carries does not establish the revocation status of "
+                f"the signer's certificates ({detail})",
+                "ข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อไม่เพียงพอที่จะยืนยันสถานะ"
+                "การเพิกถอนของใบรับรองของผู้ลงนาม",
+            )
+        for stamp in stamps:
+            if stamp.kind != TimeStampKind.SIGNATURE:
+                continue
+            problem = tsa_revocation_problem(
+                stamp.validated,
+                at=stamp.validated_at,
+                crls=embedded.crls,
+                ocsps=embedded.ocsps,
+                freshness=self._freshness,
+            )
+            if problem is not None:
+                return (
+                    "the validation data it carries does not establish the revocation status "
+                    f"of the time-stamping unit's certificates ({problem})",
+                    "ข้อมูลสำหรับการตรวจสอบที่แนบมากับลายมือชื่อไม่เพียงพอที่จะยืนยันสถานะ"
+                    "การเพิกถอนของใบรับรองของผู้ให้บริการประทับเวลา",
+                )
+        return None
 
     def _path_and_revocation(
         self,
@@ -792,9 +904,10 @@ class Verifier:
         embedded: RevocationData,
         checks: _Checks,
         info: dict[str, Any],
-    ) -> None:
+    ) -> list[bytes]:
         """The signer's path to a trust anchor and its key usage, judged at ``best`` (the time
-        a time-stamp proves) when there is one, else at ``when``; then revocation.
+        a time-stamp proves) when there is one, else at ``when``; then revocation. Returns the
+        path (DER, signer first, trust anchor last).
 
         Revocation follows ETSI EN 319 102-1 with proof of existence, through
         :func:`edocstd.ltv.judge_revocation`, at every level: B-B and long-term signatures
@@ -826,18 +939,19 @@ class Verifier:
         _key_usage(der)
         checks.ok("key-usage")
 
-        if self.policy.revocation is Revocation.NONE:
-            checks.items.append(_NOT_CHECKED)
-            return
-        data = self._revocation.gather(cert, [c for c, _ in pool], when, embedded)
         # Signer first: the path is judged from the bottom up.
         path = [c.public_bytes(serialization.Encoding.DER) for c in chain.path]
         if path and path[0] != der:
             path.reverse()
+        if self.policy.revocation is Revocation.NONE:
+            checks.items.append(_NOT_CHECKED)
+            return path
+        data = self._revocation.gather(cert, [c for c, _ in pool], when, embedded)
         judged = judge_revocation(
             path, crls=data.crls, ocsps=data.ocsps, at=when, poe=best, freshness=self._freshness
         )
         self._revocation_outcome(judged, best, info, checks)
+        return path
 
     def _timestamps(
         self,
@@ -846,8 +960,9 @@ class Verifier:
         when: dt.datetime,
         info: dict[str, Any],
         embedded: ValidationData | None,
-    ) -> dt.datetime:
-        """Validate every time-stamp, record each in ``info``; return the best signature time."""
+    ) -> tuple[dt.datetime, list[TimeStampResult]]:
+        """Validate every time-stamp, record each in ``info``; return the best signature time
+        and the validated time-stamps."""
         extra = self._supplied_data
         if self.policy.revocation is Revocation.ONLINE and embedded is not None:
             extra = self._tsa_revocation(embedded, when)
@@ -884,7 +999,7 @@ class Verifier:
                 "การประทับเวลาไม่ได้อยู่ในตำแหน่งที่ XAdES กำหนด (UnsignedSignatureProperties)",
             )
         info["best_signature_time"] = best
-        return best
+        return best, [i for i in items if isinstance(i, TimeStampResult)]
 
     def _no_tsa_data(self, failure: TimeStampFailure) -> tuple[str, str]:
         """Why a time-stamp's TSA could not be judged, and what to supply (English, Thai)."""
@@ -1198,68 +1313,92 @@ def _shape_info(
 
 
 def _verify_value(der: bytes, alg: SignatureAlgorithm, value: bytes, data: bytes) -> bool:
+    check = _value_checker(der, alg)
+    if check is None:
+        return False
+    try:
+        check(value, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _value_checker(der: bytes, alg: SignatureAlgorithm) -> Callable[[bytes, bytes], None] | None:
+    """A function raising :class:`InvalidSignature` unless its first argument is a valid
+    ``alg`` signature of the second by the key of certificate ``der``; ``None`` when the key
+    does not fit the algorithm. Built once per (certificate, algorithm): documents from one
+    signer repeat both, and the choice of padding and hash does not depend on the document."""
     key = _public_key(der)
     kt = alg.key_type
     digest = alg.digest
-    try:
-        if kt in (KeyType.RSA, KeyType.RSA_PSS):
-            if not isinstance(key, rsa.RSAPublicKey) or digest is None:
-                return False
-            h = digest.hash()
-            pad: padding.AsymmetricPadding
-            if kt is KeyType.RSA:
-                pad = padding.PKCS1v15()
-            else:
-                pad = padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
-            key.verify(value, data, pad, h)
-            return True
-        if kt is KeyType.ECDSA:
-            if not isinstance(key, ec.EllipticCurvePublicKey) or digest is None:
-                return False
-            size = (key.curve.key_size + 7) // 8
+    if kt in (KeyType.RSA, KeyType.RSA_PSS):
+        if not isinstance(key, rsa.RSAPublicKey) or digest is None:
+            return None
+        h = digest.hash()
+        pad: padding.AsymmetricPadding
+        if kt is KeyType.RSA:
+            pad = padding.PKCS1v15()
+        else:
+            pad = padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
+        rsa_key = key
+
+        def check_rsa(value: bytes, data: bytes) -> None:
+            rsa_key.verify(value, data, pad, h)
+
+        return check_rsa
+    if kt is KeyType.ECDSA:
+        if not isinstance(key, ec.EllipticCurvePublicKey) or digest is None:
+            return None
+        size = (key.curve.key_size + 7) // 8
+        scheme = ec.ECDSA(digest.hash())
+        ec_key = key
+
+        def check_ecdsa(value: bytes, data: bytes) -> None:
             if len(value) != 2 * size:
-                return False
+                raise InvalidSignature
             r = int.from_bytes(value[:size], "big")
             s = int.from_bytes(value[size:], "big")
-            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest.hash()))
-            return True
-        if kt is KeyType.ED25519:
-            if not isinstance(key, ed25519.Ed25519PublicKey):
-                return False
-            key.verify(value, data)
-            return True
-    except (InvalidSignature, ValueError):
-        return False
-    return False
+            ec_key.verify(encode_dss_signature(r, s), data, scheme)
+
+        return check_ecdsa
+    if kt is KeyType.ED25519:
+        if not isinstance(key, ed25519.Ed25519PublicKey):
+            return None
+        return key.verify
+    return None
 
 
 def _key_constraints(der: bytes) -> None:
+    problem = _key_problem(der)
+    if problem is not None:
+        raise _Fail("key-constraints", SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE, *problem)
+
+
+@functools.lru_cache(maxsize=256)
+def _key_problem(der: bytes) -> tuple[str, str] | None:
+    """What is wrong with the signing key of certificate ``der`` (English, Thai), if anything."""
     key = _public_key(der)
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < _MIN_RSA_BITS:
-            raise _Fail(
-                "key-constraints",
-                SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+            return (
                 f"the signer's RSA key has {key.key_size} bits; at least {_MIN_RSA_BITS} are "
                 "required",
                 f"กุญแจ RSA ของผู้ลงนามมีขนาด {key.key_size} บิต ต้องมีอย่างน้อย {_MIN_RSA_BITS} บิต",
             )
     elif isinstance(key, ec.EllipticCurvePublicKey):
         if not isinstance(key.curve, _EC_CURVES):
-            raise _Fail(
-                "key-constraints",
-                SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+            return (
                 f"the signer's elliptic curve {key.curve.name} is not accepted "
                 "(P-256, P-384 or P-521 are)",
                 f"ไม่ยอมรับเส้นโค้งวงรี {key.curve.name} ของผู้ลงนาม (ยอมรับ P-256, P-384, P-521)",
             )
     elif not isinstance(key, ed25519.Ed25519PublicKey):
-        raise _Fail(
-            "key-constraints",
-            SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
+        return (
             "the signer's key type is not accepted",
             "ไม่ยอมรับชนิดกุญแจของผู้ลงนาม",
         )
+    return None
 
 
 def _b64int(el: etree._Element | None) -> int | None:
