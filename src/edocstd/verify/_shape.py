@@ -318,7 +318,8 @@ def _elements(parent: etree._Element) -> list[etree._Element]:
     # Slicing is one C call; the exact-type test below costs far less than filtering on tags.
     # Comments (and any other node kind) are instances of subclasses, so they take the slow
     # path, which filters exactly as before.
-    kids = parent[:]
+    # lxml-stubs type only integer indexing; a slice gives a list of the children.
+    kids: list[etree._Element] = parent[:]  # type: ignore[index, assignment]
     for kid in kids:
         if type(kid) is not _ELEMENT:
             return list(parent.iterchildren(tag=etree.Element))
