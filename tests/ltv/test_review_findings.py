@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -354,5 +354,114 @@ def test_an_ocsp_answer_whose_this_update_is_after_produced_at_is_refused(
     assert "producedAt" in caught.value.message_en
 
 
-def _unused() -> None:  # pragma: no cover - keeps imports honest for the level tests below
-    _ = (base64, _X, _X141)
+# ---------------------------------------------- finding 1: claimed level versus achieved level
+
+
+def _edited(doc: bytes, edit: Callable[[etree._Element], None]) -> bytes:
+    tree = parse(doc)
+    edit(tree.getroot())
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_second_unsigned_signature_properties_cannot_raise_the_level(
+    fresh: TestServices,
+) -> None:
+    # Attack: a B-LT signature with a garbage ArchiveTimeStamp in a SECOND
+    # UnsignedSignatureProperties was reported B-LTA (and passed min_level=B-LTA): the level
+    # was read from every container, the time-stamps only from the first.
+    pki = fresh.pki
+    lt = extend(
+        _signed(pki), Level.B_LT, tsa=TimeStampClient(fresh.tsa.url), extra_certs=[pki.root.cert]
+    )
+    verifier = _verifier(pki, min_level="B-LTA")
+    genuine = verifier.assess(lt)
+    assert genuine.sub_indication is SubIndication.SIG_CONSTRAINTS_FAILURE
+
+    def second_usp(root: etree._Element) -> None:
+        up = next(root.iter(f"{_X}UnsignedProperties"))
+        usp = etree.SubElement(up, f"{_X}UnsignedSignatureProperties")
+        ats = etree.SubElement(usp, f"{_X141}ArchiveTimeStamp")
+        etree.SubElement(ats, f"{_X}EncapsulatedTimeStamp").text = base64.b64encode(
+            b"not a token at all"
+        ).decode()
+
+    report = verifier.assess(_edited(lt, second_usp))
+    assert (report.indication, report.sub_indication) == (
+        Indication.TOTAL_FAILED,
+        SubIndication.FORMAT_FAILURE,
+    )
+    assert "more than one xades:UnsignedSignatureProperties" in report.message_en
+    assert "มากกว่าหนึ่งชุด" in report.message_th
+
+
+def test_a_second_unsigned_data_object_properties_is_refused(fresh: TestServices) -> None:
+    bt = extend(_signed(fresh.pki), Level.B_T, tsa=TimeStampClient(fresh.tsa.url))
+
+    def twice(root: etree._Element) -> None:
+        up = next(root.iter(f"{_X}UnsignedProperties"))
+        for _ in range(2):
+            etree.SubElement(up, f"{_X}UnsignedDataObjectProperties")
+
+    report = _verifier(fresh.pki, revocation="none").assess(_edited(bt, twice))
+    assert report.sub_indication is SubIndication.FORMAT_FAILURE
+
+
+def _b_t_with_empty_values(services: TestServices) -> bytes:
+    bt = extend(_signed(services.pki), Level.B_T, tsa=TimeStampClient(services.tsa.url))
+
+    def empty_values(root: etree._Element) -> None:
+        usp = next(root.iter(f"{_X}UnsignedSignatureProperties"))
+        etree.SubElement(usp, f"{_X}CertificateValues")
+        etree.SubElement(usp, f"{_X}RevocationValues")
+
+    return _edited(bt, empty_values)
+
+
+def test_empty_certificate_and_revocation_values_do_not_make_b_lt(fresh: TestServices) -> None:
+    # Attack: a B-T signature plus EMPTY CertificateValues/RevocationValues was reported
+    # B-LT and passed min_level=B-LT, carrying no validation data at all (the caller's CRLs
+    # did the work).
+    pki = fresh.pki
+    doc = _b_t_with_empty_values(fresh)
+    crls = list(fresh.crls())
+    report = _verifier(pki, min_level="B-LT", crls=crls).assess(doc)
+    assert (report.indication, report.sub_indication) == (
+        Indication.INDETERMINATE,
+        SubIndication.SIG_CONSTRAINTS_FAILURE,
+    ), report.summary_en()
+    assert report.signatures[0].level is Level.B_T
+    assert "claims B-LT but reaches B-T" in report.message_en
+    assert "B-LT" in report.message_th
+    # Under a B-T policy it passes, reported as what it is, with the reason.
+    report = _verifier(pki, min_level="B-T", crls=crls).assess(doc)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].level is Level.B_T
+    assert "claims B-LT but reaches B-T" in report.signatures[0].message_en
+
+
+def test_b_lt_needs_the_tsa_revocation_data_embedded_too(fresh: TestServices) -> None:
+    # CertificateValues/RevocationValues that cover the signer but not the TSA: the caller's
+    # CRL makes the signature valid, but it is B-T, not B-LT.
+    pki = fresh.pki
+    bt = extend(_signed(pki), Level.B_T, tsa=TimeStampClient(fresh.tsa.url))
+    int_crl, root_crl = fresh.crls()
+    der = serialization.Encoding.DER
+    doc = _with_validation_data(
+        bt,
+        ValidationData(
+            certificates=(pki.intermediate.cert.public_bytes(der), pki.root.cert.public_bytes(der)),
+            crls=(root_crl,),
+            ocsps=(_ocsp(fresh.ocsp.url, pki.signer.cert, pki.intermediate.cert),),
+        ),
+    )
+    report = _verifier(pki, min_level="B-T", crls=[int_crl]).assess(doc)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].level is Level.B_T
+    assert "time-stamping unit" in report.signatures[0].message_en
+    report = _verifier(pki, min_level="B-LT", crls=[int_crl]).assess(doc)
+    assert report.sub_indication is SubIndication.SIG_CONSTRAINTS_FAILURE
+    # With the TSA's data embedded as well, it is B-LT.
+    full = _with_validation_data(doc, ValidationData(crls=(int_crl,)))
+    report = _verifier(pki, min_level="B-LT").assess(full)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].level is Level.B_LT

@@ -606,6 +606,31 @@ def _validate_path(
 _PATHS = PathCache()
 
 
+def tsa_revocation_problem(
+    validated: ValidatedTimeStamp,
+    *,
+    at: dt.datetime,
+    crls: Sequence[bytes],
+    ocsps: Sequence[bytes],
+    freshness: FreshnessPolicy | None = None,
+) -> str | None:
+    """Why ``crls`` and ``ocsps`` alone do not establish the revocation status of the path of
+    ``validated``'s TSA as :attr:`TsaRevocation.REQUIRED` asks (judged with proof of existence
+    ``at``, as in :func:`validate_timestamp_token`), or ``None`` when they do.
+
+    Used to tell whether the validation data a signature carries is enough on its own."""
+    policy = TimeStampPolicy(
+        revocation=TsaRevocation.REQUIRED, freshness=freshness or FreshnessPolicy()
+    )
+    try:
+        _check_revocation(
+            validated.chain, validated.token.gen_time, utc(at), list(crls), list(ocsps), policy
+        )
+    except TimeStampError as exc:
+        return exc.message_en.removeprefix(f"{exc.subject_en}: ")
+    return None
+
+
 def _check_revocation(
     chain: tuple[bytes, ...],
     gen_time: dt.datetime,
