@@ -152,7 +152,11 @@ class SignatureReport:
 
     ``signer`` is the signing certificate's subject (RFC 4514), ``chain`` the subjects of the
     path that was built from the signer to a trust anchor (empty when none was). ``level`` is
-    the level detected (``Level.XMLDSIG`` for a plain XMLDSig signature). ``covers`` says in
+    the level the signature achieves when it passed — B-T needs a validated signature
+    time-stamp, B-LT validation data carried in the signature that settles the signer's and the
+    time-stamping units' revocation status on its own, B-LTA a validated archive time-stamp —
+    or when it failed only because that level is below the policy's; otherwise the level its
+    structure claims (``Level.XMLDSIG`` for a plain XMLDSig signature). ``covers`` says in
     English what the signature protects. ``revocation`` is ``"not checked"``, ``"good"``,
     ``"revoked"`` or ``"unknown"``.
     """

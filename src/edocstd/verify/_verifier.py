@@ -8,16 +8,21 @@ Order of work for each signature, so that nothing is computed over a shape we ha
 4. the signature value, with the certificate from ``KeyInfo`` that verifies it;
 5. key constraints (RSA ≥ 2048 bits, known curves), ``KeyValue`` consistency;
 6. the signing certificate reference (XAdES ``SigningCertificate``/``V2``);
-7. the signature level against the policy (B-B, or B-T/B-LT/B-LTA as the unsigned properties
-   show: ``SignatureTimeStamp``; plus ``CertificateValues`` and ``RevocationValues``; plus
-   ``ArchiveTimeStamp``);
+7. the signature level the unsigned properties claim against the policy (B-B, or
+   B-T/B-LT/B-LTA: ``SignatureTimeStamp``; plus ``CertificateValues`` and
+   ``RevocationValues``; plus ``ArchiveTimeStamp``), as an early refusal;
 8. without time-stamps: the certificate path to a caller-supplied trust anchor at the
-   validation time, key usage, and revocation;
+   validation time, key usage (a certificate whose extended key usage allows only
+   ``timeStamping``/``OCSPSigning`` is a service's, never a document signer's), and
+   revocation;
    with time-stamps (ETSI EN 319 102-1 long-term validation, through :mod:`edocstd.ltv`):
    every time-stamp (imprint, TSA path with ``timeStamping`` to a caller-supplied anchor,
-   allowed TSA policies); then the signer's path at the *best signature time* those
+   allowed TSA policies, and — whenever revocation is checked — the TSA path's revocation
+   status, required); then the signer's path at the *best signature time* those
    time-stamps prove, key usage, and revocation judged with that proof of existence from the
-   data the signature carries, the caller supplied, or (``online``) was fetched.
+   data the signature carries, the caller supplied, or (``online``) was fetched; finally the
+   level the signature *achieves* (see ``Verifier._reached_level``), which is what is
+   reported and what the policy's ``min_level`` is held to.
 
 When every signature passes, the canonical bytes the document digest covered are re-read with
 the hardened reader, and that re-read tree (never the input tree) is what the caller gets; on
