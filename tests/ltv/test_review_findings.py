@@ -465,3 +465,21 @@ def test_b_lt_needs_the_tsa_revocation_data_embedded_too(fresh: TestServices) ->
     report = _verifier(pki, min_level="B-LT").assess(full)
     assert report.passed, report.summary_en()
     assert report.signatures[0].level is Level.B_LT
+
+
+def test_online_mode_fetches_the_status_of_a_delegated_responder_without_nocheck(
+    fresh: TestServices,
+) -> None:
+    # The responder's own status is now required; online mode fetches its CA's CRL so that
+    # such a responder's answers still count.
+    pki = fresh.pki
+    responder = pki.issue(
+        "Delegated responder without nocheck",
+        key_usage="ocsp",
+        eku=[ExtendedKeyUsageOID.OCSP_SIGNING],
+    )
+    fresh.ocsp.set_authority(pki.intermediate, responder)
+    before = fresh.crl.requests
+    report = _verifier(pki, revocation="online").assess(_signed(pki))
+    assert report.passed, report.summary_en()
+    assert fresh.crl.requests > before

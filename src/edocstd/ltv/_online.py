@@ -20,7 +20,7 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 
-from asn1crypto import ocsp
+from asn1crypto import core, ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -123,6 +123,7 @@ class OnlineRevocation:
                     self._record(exc)
                     continue
                 ocsps.append(der)
+                self._fetch_responder_status(der, issuer, crls)
                 return
         for url in crl_urls(cert)[:2]:
             try:
@@ -130,6 +131,26 @@ class OnlineRevocation:
                 return
             except EdocError as exc:
                 self._record(exc)
+
+    def _fetch_responder_status(
+        self, der: bytes, issuer: asn1_x509.Certificate, crls: list[bytes]
+    ) -> None:
+        """Fetch the CRL of a delegated responder without ``id-pkix-ocsp-nocheck``: its own
+        status must be shown before its answer counts (RFC 6960 §4.2.2.2.1)."""
+        try:
+            certs = ocsp.OCSPResponse.load(der).basic_ocsp_response["certs"]
+            responders = [] if isinstance(certs, core.Void) else list(certs)[:2]
+        except Exception:
+            return  # an unreadable answer is refused when it is judged
+        for cert in responders:
+            if cert.dump() == issuer.dump() or _has_nocheck(cert):
+                continue
+            for url in crl_urls(cert)[:2]:
+                try:
+                    crls.append(fetch_crl(cert, http=self._http, url=url, timeout=self._timeout))
+                    break
+                except EdocError as exc:
+                    self._record(exc)
 
     def _record(self, exc: EdocError) -> None:
         with self._lock:
