@@ -37,6 +37,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from lxml import etree
@@ -60,7 +61,9 @@ from edocstd.ltv._tsp import (
     validate_timestamp_token,
 )
 from edocstd.sign._algorithms import C14N, Transform, lookup_c14n, lookup_digest
-from edocstd.sign._c14n import c14n, digest_tree
+from edocstd.sign._bigtext import Holes, escape_c14n, punched
+from edocstd.sign._bigtext import _Expander as Expander
+from edocstd.sign._c14n import c14n, detached
 from edocstd.sign._xades import qualifying_properties, unsigned_signature_properties
 
 __all__ = [
@@ -176,11 +179,15 @@ def _reference_octets(
             exclude = [signature]
         else:
             exclude = []
-        if imprint_method is digest_method:
-            digest_tree(tree, digest_method, digest, exclude, sink=_Both())
-        else:
-            digest_tree(tree, digest_method, digest, exclude, sink=collector)
-            digest_tree(tree, imprint_method, digest, exclude, sink=sink)
+        # The whole document, large texts included: they are taken out of the tree and
+        # streamed in small escaped pieces, as signing does, so libxml2 never makes its
+        # escaped and buffered copies of a 45 MB BinaryObject.
+        with punched(tree) as holes:
+            if imprint_method is digest_method:
+                _stream_c14n(tree, digest_method, exclude, _Both(), holes)
+            else:
+                _stream_c14n(tree, digest_method, exclude, collector, holes)
+                _stream_c14n(tree, imprint_method, exclude, sink, holes)
     elif uri is not None and uri.startswith("#") and not enveloped and not subtract:
         target = [el for el in tree.getroot().iter() if el.get("Id") == uri[1:]]
         if len(target) != 1:
@@ -195,6 +202,24 @@ def _reference_octets(
         raise _fail("undecodable DigestValue") from exc
     if collector.h.digest() != expected:
         raise _fail(f"reference {uri!r} does not match its DigestValue; refusing to time-stamp")
+
+
+def _stream_c14n(
+    tree: etree._ElementTree,
+    method: C14N,
+    exclude: Sequence[etree._Element],
+    out: Any,
+    holes: Holes,
+) -> None:
+    """Write the canonical form of ``tree`` minus ``exclude`` to ``out``, with the texts
+    :func:`~edocstd.sign._bigtext.punch` took out put back (escaped) on the way."""
+    writer: Any = Expander(out, holes, escape_c14n) if holes else out
+    # lxml-stubs lack write_c14n's keywords; passed as a mapping, as sign/ does.
+    kwargs: dict[str, Any] = {"exclusive": method.exclusive, "with_comments": method.with_comments}
+    with detached(exclude):
+        tree.write_c14n(writer, **kwargs)
+    if holes:
+        writer.close()
 
 
 def archive_timestamp_digest(
