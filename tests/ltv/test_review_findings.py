@@ -406,6 +406,34 @@ def test_a_second_unsigned_data_object_properties_is_refused(fresh: TestServices
     assert report.sub_indication is SubIndication.FORMAT_FAILURE
 
 
+@pytest.mark.parametrize("container", ["UnsignedProperties", "QualifyingProperties"])
+def test_duplicated_unsigned_or_qualifying_properties_stay_refused(
+    fresh: TestServices, container: str
+) -> None:
+    # Guard for the same attack one level up: a second container holding an archive
+    # time-stamp must not be read by one part of the verifier and missed by another.
+    bt = extend(_signed(fresh.pki), Level.B_T, tsa=TimeStampClient(fresh.tsa.url))
+
+    def duplicate(root: etree._Element) -> None:
+        original = next(root.iter(f"{_X}{container}"))
+        copy = etree.fromstring(etree.tostring(original))
+        for el in copy.iter():
+            el.attrib.pop("Id", None)  # no duplicate ID: the container itself must be refused
+        if container == "QualifyingProperties":
+            holder = etree.SubElement(original.getparent().getparent(), f"{_D}Object")
+            holder.append(copy)
+        else:
+            original.addnext(copy)
+
+    report = _verifier(fresh.pki, revocation="none").assess(_edited(bt, duplicate))
+    assert report.sub_indication is SubIndication.FORMAT_FAILURE, report.summary_en()
+    expected = {
+        "UnsignedProperties": "unexpected element xades:UnsignedProperties",
+        "QualifyingProperties": "more than one xades:QualifyingProperties",
+    }
+    assert expected[container] in report.message_en
+
+
 def _b_t_with_empty_values(services: TestServices) -> bytes:
     bt = extend(_signed(services.pki), Level.B_T, tsa=TimeStampClient(services.tsa.url))
 
