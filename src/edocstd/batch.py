@@ -10,10 +10,10 @@ Workers receive file *paths* in chunks, never document bytes: pickling bytes to 
 about as much as verifying a small document. Each worker process builds its expensive state
 (the compiled schema, the trust store, the verifier with its path-validation cache, the signer)
 once, keyed by the job's configuration, and reuses it for every chunk it is given. What comes
-back is compact too: per input, the outcome and the report serialised once as JSON, which the
-collecting process hands on without decoding it unless a caller reads ``BatchResult.report``
-(see :class:`BatchResult`). The collecting process thus does a few microseconds of work per
-document, against the best part of a millisecond to verify one.
+back is compact too: per input, the outcome, the sub-indication and the report serialised
+once, which the collecting process keeps as it came unless a caller reads
+``BatchResult.report`` (see :class:`BatchResult`). The collecting process thus does a few
+microseconds of work per document, against the best part of a millisecond to verify one.
 
 A file that cannot be opened (missing, a dangling link, no permission, not a regular file such
 as a FIFO or a device) gives a result whose ``outcome`` is ``"unreadable"``; the run goes on.
@@ -41,6 +41,7 @@ import enum
 import errno
 import json
 import os
+import pickle
 import signal
 import stat
 import threading
@@ -122,19 +123,20 @@ class BatchResult:
     ``to_dict()`` form, or ``None`` when there is none (unreadable input, signing).
     ``sub_indication`` is the ETSI sub-indication of a verification (``None`` otherwise, and
     when the outcome has none). ``error`` says why the input could not be processed.
-    ``output`` is the file written by ``sign``/``extend``.
+    ``output`` is the file written by ``sign``/``extend``. :meth:`json_line` is the result as
+    one line of a JSON Lines report.
 
-    A worker serialises each report once, as UTF-8 JSON; the dict is decoded from it on the
-    first access to ``report`` (then kept), and :meth:`json_line` splices it into a JSON Lines
-    entry without decoding it at all. A caller that looks only at the outcomes, or writes the
-    reports out, therefore costs the collecting process almost nothing per document.
+    A worker serialises each report once; the collecting process keeps it serialised and
+    decodes it on the first access to ``report`` (then keeps the dict). A caller that looks
+    only at outcomes and sub-indications costs the collecting process almost nothing per
+    document.
 
     Results are immutable (``report`` returns the same dict each time; treat it as read-only),
     compare equal when their fields do, and pickle.
     """
 
     __slots__ = (
-        "_json",
+        "_blob",
         "_report",
         "error",
         "index",
@@ -151,7 +153,7 @@ class BatchResult:
     output: str | None
     sub_indication: str | None
     _report: dict[str, Any] | None
-    _json: bytes | None
+    _blob: bytes | None
 
     def __init__(
         self,
@@ -162,14 +164,39 @@ class BatchResult:
         error: str | None = None,
         output: str | None = None,
         *,
-        report_json: bytes | None = None,
         sub_indication: str | None = None,
     ) -> None:
-        if report is not None and report_json is not None:
-            raise ValueError("give the report as a dict or as JSON, not both")
         if sub_indication is None and report is not None:
             sub = report.get("sub_indication")
             sub_indication = sub if isinstance(sub, str) else None
+        self._set(index, path, outcome, report, None, sub_indication, error, output)
+
+    @classmethod
+    def _from_worker(
+        cls,
+        index: int,
+        path: str,
+        outcome: Outcome,
+        blob: bytes | None,
+        sub_indication: str | None,
+        error: str | None,
+        output: str | None,
+    ) -> BatchResult:
+        result = cls.__new__(cls)
+        result._set(index, path, outcome, None, blob, sub_indication, error, output)
+        return result
+
+    def _set(
+        self,
+        index: int,
+        path: str,
+        outcome: Outcome,
+        report: dict[str, Any] | None,
+        blob: bytes | None,
+        sub_indication: str | None,
+        error: str | None,
+        output: str | None,
+    ) -> None:
         init = object.__setattr__
         init(self, "index", index)
         init(self, "path", path)
@@ -178,14 +205,17 @@ class BatchResult:
         init(self, "output", output)
         init(self, "sub_indication", sub_indication)
         init(self, "_report", report)
-        init(self, "_json", report_json)
+        init(self, "_blob", blob)
 
     @property
     def report(self) -> dict[str, Any] | None:
         """The report's ``to_dict()`` form (plain data), or ``None`` when there is none."""
-        if self._report is None and self._json is not None:
-            decoded: dict[str, Any] = json.loads(self._json)
+        if self._report is None and self._blob is not None:
+            # Written by this library's own worker for this run (see _pack_report): the same
+            # trust as the executor's own unpickling of every task result.
+            decoded: dict[str, Any] = pickle.loads(self._blob)  # noqa: S301
             object.__setattr__(self, "_report", decoded)
+            object.__setattr__(self, "_blob", None)
         return self._report
 
     @property
@@ -208,34 +238,20 @@ class BatchResult:
         report = self.report
         if report is not None:
             out.update(report)
-        out.update(self._tail())
+        if self.error is not None:
+            out["error"] = self.error
+        if self.output is not None:
+            out["output"] = self.output
         return out
 
     def json_line(self) -> bytes:
-        """The JSON Lines entry for this result: UTF-8, ending in a newline.
+        """:meth:`to_dict` as one JSON Lines entry: UTF-8, ending in a newline.
 
-        The text is that of ``json.dumps(self.to_dict(), ensure_ascii=False)``, but the report
-        is spliced in as the worker serialised it, never decoded and encoded again.
+        The text is that of ``json.dumps(self.to_dict(), ensure_ascii=False)``, except that a
+        file name which is not valid UTF-8 is written with JSON escapes, so the line is always
+        valid UTF-8.
         """
-        if self._json is None:
-            return _to_json(self.to_dict()) + b"\n"
-        head = _to_json({"file": self.path, "index": self.index, "outcome": str(self.outcome)})
-        parts = [head[:-1]]
-        if self._json != b"{}":
-            parts += [b", ", self._json[1:-1]]
-        tail = self._tail()
-        if tail:
-            parts += [b", ", _to_json(tail)[1:-1]]
-        parts.append(b"}\n")
-        return b"".join(parts)
-
-    def _tail(self) -> dict[str, str]:
-        tail: dict[str, str] = {}
-        if self.error is not None:
-            tail["error"] = self.error
-        if self.output is not None:
-            tail["output"] = self.output
-        return tail
+        return _to_json(self.to_dict()) + b"\n"
 
     def _fields(self) -> tuple[object, ...]:
         return (self.index, self.path, self.outcome, self.report, self.error, self.output)
@@ -257,7 +273,10 @@ class BatchResult:
             )
             if value is not None
         )
-        return f"BatchResult(index={self.index!r}, path={self.path!r}, outcome={self.outcome!r}{extra})"
+        return (
+            f"BatchResult(index={self.index!r}, path={self.path!r}, outcome={self.outcome!r}"
+            f"{extra})"
+        )
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"BatchResult is immutable: cannot set {name!r}")
@@ -266,19 +285,18 @@ class BatchResult:
         raise AttributeError(f"BatchResult is immutable: cannot delete {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # The report travels in the form it has: JSON if never decoded, else the dict.
-        report = None if self._json is not None else self._report
+        # The report travels in the form it has: still serialised if never decoded.
         return (
             _rebuild_result,
             (
                 self.index,
                 self.path,
                 self.outcome,
-                report,
+                self._report,
+                self._blob,
+                self.sub_indication,
                 self.error,
                 self.output,
-                self._json,
-                self.sub_indication,
             ),
         )
 
@@ -288,33 +306,35 @@ def _rebuild_result(
     path: str,
     outcome: Outcome,
     report: dict[str, Any] | None,
+    blob: bytes | None,
+    sub_indication: str | None,
     error: str | None,
     output: str | None,
-    report_json: bytes | None,
-    sub_indication: str | None,
 ) -> BatchResult:
-    return BatchResult(
-        index,
-        path,
-        outcome,
-        report,
-        error,
-        output,
-        report_json=report_json,
-        sub_indication=sub_indication,
-    )
+    result = BatchResult._from_worker(index, path, outcome, blob, sub_indication, error, output)
+    object.__setattr__(result, "_report", report)
+    return result
 
 
 # What a worker sends back for one input, in the order of its chunk: the outcome's value, the
-# report as UTF-8 JSON, the ETSI sub-indication, and the error. Index, path and output path are
-# already known to the collecting process, so they do not travel back; nothing here needs more
-# than a copy to unpickle (no dict of nested objects per document).
+# report serialised, the ETSI sub-indication, and the error. Index, path and output path are
+# already known to the collecting process, so they do not travel back, and the report is not
+# decoded there unless a caller asks for it: per document, the collecting process unpickles a
+# few small strings and one bytes object, and builds one BatchResult.
 _Packed = tuple[str, bytes | None, str | None, str | None]
-
-# The separators and escaping of ``json.dumps(..., ensure_ascii=False)``, so that spliced lines
-# read exactly as if the whole entry had been dumped at once. Reports are trees: no cycle check.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 _OUTCOMES = {o.value: o for o in Outcome}
+
+
+def _pack_report(report: dict[str, Any]) -> bytes:
+    # Pickle, not JSON: in a worker's verification loop, encoding a report as JSON costs about
+    # twice as much as pickling it, and most callers never read most reports. JSON is made
+    # only where it is wanted (json_line).
+    return pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
+
+
+# The separators and escaping of ``json.dumps(..., ensure_ascii=False)``. Reports are trees:
+# no cycle check.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def _to_json(data: dict[str, Any]) -> bytes:
@@ -332,15 +352,8 @@ def _unpack(chunk: list[_Item], packed: list[_Packed]) -> Iterator[BatchResult]:
         raise RuntimeError(f"a worker returned {len(packed)} results for {len(chunk)} inputs")
     for (index, path, target), (value, report, sub, error) in zip(chunk, packed, strict=True):
         outcome = _OUTCOMES[value]
-        yield BatchResult(
-            index,
-            path,
-            outcome,
-            None,
-            error,
-            target if outcome is Outcome.DONE else None,
-            report_json=report,
-            sub_indication=sub,
+        yield BatchResult._from_worker(
+            index, path, outcome, report, sub, error, target if outcome is Outcome.DONE else None
         )
 
 
@@ -862,7 +875,7 @@ def _validate_chunk(_job: None, items: list[_Item]) -> list[_Packed]:
             with open_input(path) as fh:
                 report = _validate(fh)
             outcome = Outcome.VALID if report.valid else Outcome.INVALID
-            out.append((outcome.value, _to_json(report.to_dict()), None, None))
+            out.append((outcome.value, _pack_report(report.to_dict()), None, None))
         except InputError as exc:  # Unopenable, or a read that failed half-way
             out.append(_unopenable(exc))
         except Exception as exc:  # one bad input must not sink the batch
@@ -907,7 +920,7 @@ def _verify_chunk(job: VerifyJob, items: list[_Item]) -> list[_Packed]:
             out.append(
                 (
                     report.indication.value,
-                    _to_json(report.to_dict()),
+                    _pack_report(report.to_dict()),
                     None if sub is None else sub.value,
                     None,
                 )
