@@ -327,7 +327,8 @@ class VerifiedDocument:
     ``signed_bytes`` are exactly the canonical bytes the document digest covered (for a
     document with parallel signatures: the document without any signature). ``document`` is the
     parsed EDOC :class:`~edocstd.Document` re-read from those bytes, or ``None`` when the signed
-    XML is not an EDOC document. ``tree`` is the lxml tree re-read from ``signed_bytes``.
+    XML is not an EDOC document (or, under ``Policy(require_schema=False)``, is one the model
+    cannot hold, such as one with an attachment that is not valid base64). ``tree`` is the lxml tree re-read from ``signed_bytes``.
 
     For large documents the verifier does not keep ``signed_bytes`` next to ``tree`` and
     ``document`` (that would hold the content three times): they are canonicalized again from

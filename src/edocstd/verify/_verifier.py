@@ -433,9 +433,17 @@ class Verifier:
             return report, None
         document = None
         if is_edoc:
+            from edocstd.errors import DocumentError
             from edocstd.schema._codec import decode
 
-            document = decode(signed_tree)
+            try:
+                document = decode(signed_tree)
+            except DocumentError:
+                # Only reachable with require_schema=False: the caller asked for the signature
+                # alone, so content the model cannot hold leaves ``document`` empty; the signed
+                # bytes and tree are still handed over. Raising here would break the contract
+                # that verify() raises VerificationError only, for a signature that is valid.
+                document = None
         rebuild = None
         if kept is None:
             rebuild = functools.partial(_rebuild_signed, signed_tree, signed_ref)
