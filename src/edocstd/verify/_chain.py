@@ -146,6 +146,8 @@ class ChainResult:
     message_en: str
     message_th: str
     path: tuple[x509.Certificate, ...] = ()
+    path_der: tuple[bytes, ...] = ()
+    """``path`` encoded (DER), kept with the cached result so no verification re-encodes it."""
     subjects: tuple[str, ...] = ()
     valid_from: dt.datetime | None = None
     valid_until: dt.datetime | None = None
@@ -273,7 +275,8 @@ class PathValidator:
                 "the certificate chain could not be validated (" + _short(exc) + ")",
                 "ไม่สามารถตรวจสอบสายใบรับรองได้",
             )
-        certs = tuple(x509.load_der_x509_certificate(c.dump()) for c in path)
+        ders = tuple(c.dump() for c in path)
+        certs = tuple(x509.load_der_x509_certificate(d) for d in ders)
         start = max(c.not_valid_before_utc for c in certs)
         end = min(c.not_valid_after_utc for c in certs)
         return ChainResult(
@@ -282,6 +285,7 @@ class PathValidator:
             "the certificate chain leads to a trusted root and is valid",
             "สายใบรับรองเชื่อมโยงถึงใบรับรองหลักที่เชื่อถือและใช้ได้",
             path=certs,
+            path_der=ders,
             subjects=tuple(c.subject.rfc4514_string() for c in certs),
             valid_from=start,
             valid_until=end,

@@ -953,7 +953,7 @@ class Verifier:
         checks.ok("key-usage")
 
         # Signer first: the path is judged from the bottom up.
-        path = [c.public_bytes(serialization.Encoding.DER) for c in chain.path]
+        path = list(chain.path_der)
         if path and path[0] != der:
             path.reverse()
         if self.policy.revocation is Revocation.NONE:
