@@ -175,6 +175,24 @@ def _machine_busy() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+QUIET = 0.25
+"""Cores that other processes may use during a run for it to count as quiet."""
+
+
+def settle(max_wait: float) -> None:
+    """Wait (at most ``max_wait`` seconds) for a moment when other processes use little CPU.
+
+    The machine may be shared with other work that comes and goes; starting a run in a lull
+    makes quiet rounds likelier. Whether a run *was* quiet is measured during the run itself.
+    """
+    deadline = time.monotonic() + max_wait
+    while time.monotonic() < deadline:
+        before = _machine_busy()
+        time.sleep(0.5)
+        if (_machine_busy() - before) / 0.5 < QUIET:
+            return
+
+
 @dataclass
 class Run:
     """One timed run."""
@@ -186,8 +204,11 @@ class Run:
     steady: float | None = None
 
 
-def timed(fn: Callable[[], int], n: int, marks: Marks | None = None) -> Run:
+def timed(
+    fn: Callable[[], int], n: int, marks: Marks | None = None, settle_for: float = 0.0
+) -> Run:
     """Run ``fn`` once and measure it."""
+    settle(settle_for)
     load = os.getloadavg()[0]
     busy0, cpu0, kids0 = _machine_busy(), time.process_time(), _children_cpu()
     start = time.perf_counter()
@@ -250,6 +271,12 @@ def main() -> None:
         default="forkserver",
         help="comma-separated other pool start methods to time once each ('' for none)",
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=20.0,
+        help="before each run, wait up to this many seconds for other processes to go quiet",
+    )
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-child", nargs=3, metavar=("ROOT", "N", "TRUST"))
     args = parser.parse_args()
@@ -290,14 +317,16 @@ def main() -> None:
         )
         for r in range(args.rounds):
             for name, fn in runs.items():
-                results[name].append(timed(fn, args.n, marks if name == TWO else None))
+                marked = marks if name == TWO else None
+                results[name].append(timed(fn, args.n, marked, args.settle))
             one, two, top = results[SINGLE][-1], results[TWO][-1], results[CEILING][-1]
             steady = f"{two.steady / one.rate:.2f}×" if two.steady else "–"
             others = max(one.others, two.others)
+            quiet = " quiet" if others < QUIET else ""
             print(
                 f"{r + 1:<6} {one.rate:>9.0f} {two.rate:>11.0f} {two.rate / one.rate:>5.2f}× "
                 f"{steady:>7} {top.rate / one.rate:>7.2f}× {max(one.load, two.load):>5.1f} "
-                f"{others:>6.2f}c",
+                f"{others:>6.2f}c{quiet}",
                 flush=True,
             )
 
@@ -331,6 +360,18 @@ def main() -> None:
                 "  steady part of the run (results 10%…90%): "
                 f"best {max(steadies):.2f}×, median {_median(steadies):.2f}×"
             )
+        quiet = [
+            t.rate / s.rate
+            for s, t in zip(results[SINGLE], results[TWO], strict=True)
+            if max(s.others, t.others) < QUIET
+        ]
+        if quiet:
+            print(
+                f"  quiet rounds only (others < {QUIET} cores during both runs): {len(quiet)}, "
+                f"best {max(quiet):.2f}×, median {_median(quiet):.2f}×"
+            )
+        else:
+            print(f"  no quiet round (others used ≥ {QUIET} cores during every round)")
         print(
             "  2 independent assess loops (the ceiling these cores give two processes): "
             f"best {max(ceilings):.2f}×, median {_median(ceilings):.2f}×"
@@ -357,8 +398,13 @@ def main() -> None:
             if method not in multiprocessing.get_all_start_methods():
                 continue
             m = Marks()
-            run = timed(lambda: run_batch(paths, job, 2, m, method), args.n, m)  # noqa: B023
-            single = timed(lambda: run_plain(paths, trust_pem), args.n)
+            run = timed(
+                lambda: run_batch(paths, job, 2, m, method),  # noqa: B023
+                args.n,
+                m,
+                args.settle,
+            )
+            single = timed(lambda: run_plain(paths, trust_pem), args.n, None, args.settle)
             steady = f", steady {run.steady / single.rate:.2f}×" if run.steady else ""
             print(
                 f"2 workers started by {method}: {run.rate:.0f} docs/s, "
