@@ -104,8 +104,7 @@ def run_many(
             done += 1
             counts[_summary_key(result)] += 1
             if report is not None:
-                # The worker's serialised report is written as it came: the dict is never
-                # rebuilt here. Flushed per line, so an interrupted run keeps what finished.
+                # Flushed per line, so an interrupted run keeps every finished result.
                 report.write(result.json_line())
                 report.flush()
             if out is not None:
@@ -159,7 +158,8 @@ def _open_report(name: str | None) -> IO[bytes] | None:
     if name is None:
         return None
     try:
-        return open(name, "wb")  # UTF-8 lines from BatchResult.json_line; closed by the caller
+        # BatchResult.json_line gives UTF-8 bytes; closed by the caller's exit stack.
+        return open(name, "wb")
     except OSError as exc:
         raise CliUsageError(f"cannot write the report {name}: {exc.strerror or exc}") from None
 
