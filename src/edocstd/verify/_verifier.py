@@ -388,7 +388,13 @@ class Verifier:
                 reports,
             ), None
 
-        # Re-read exactly what was digested; the input tree is never handed out.
+        # Re-read exactly what was digested; the input tree is never handed out, not even with
+        # the signatures taken off. It differs from the digested octets in ways that change
+        # what a reader sees: comments (dropped from a same-document reference, yet lxml's
+        # .text stops at the first one, the classic comment-injection split), namespace
+        # declarations exclusive C14N left out (a prefix used only inside a value such as
+        # xsi:type is unbound in what was signed), and whatever else C14N normalises. Parsing
+        # the canonical bytes is the one way to get exactly the signed content.
         try:
             # A file object streams in 1 MB chunks; handing libxml2 the whole buffer at once
             # makes it copy all of it first.
