@@ -36,6 +36,7 @@ EXPECTED = [
     "ServiceError",
     "SignatureAlgorithm",
     "SignatureReport",
+    "SignedContentChangedError",
     "Signer",
     "SigningError",
     "SigningKey",

@@ -18,8 +18,18 @@ integrator can catch the library's failures with one ``except`` clause::
     │       ├── KeyPermissionError
     │       └── MechanismNotSupportedError
     ├── VerificationError                     a signature did not verify; carries ``.report``
+    ├── SignedContentChangedError             a verified tree was changed, so its signed bytes
+    │                                         can no longer be given
     └── ServiceError                          a TSA, OCSP or CRL service failed or lied
-        └── NetworkError                      the service could not be reached
+        ├── NetworkError                      the service could not be reached
+        └── edocstd.ltv.LtvError              a token, OCSP response or CRL is unusable
+            ├── edocstd.ltv.TimeStampError
+            └── edocstd.ltv.RevocationError
+
+Two subclasses live next to the code that raises them, because only that code's callers
+meet them: the ``edocstd.ltv`` errors above (each carries ``.failure`` and Thai and English
+messages) and ``edocstd.batch.Unopenable`` (an :class:`InputError` for a batch input that
+cannot be opened; batch runs report it per input rather than raising it).
 
 Input errors also subclass :class:`ValueError`, because they are exactly that: a value the
 caller passed in is not acceptable. Failures that carry a report (``DocumentError`` and
@@ -49,6 +59,7 @@ __all__ = [
     "PinLockedError",
     "PolicyError",
     "ServiceError",
+    "SignedContentChangedError",
     "SigningError",
     "TokenNotFoundError",
     "VerificationError",
@@ -145,3 +156,8 @@ class ServiceError(EdocError):
 
 class NetworkError(ServiceError):
     """A service could not be reached."""
+
+
+class SignedContentChangedError(EdocError):
+    """``VerifiedDocument.signed_bytes`` cannot be given: the tree it is rebuilt from was
+    changed after verification, so the bytes would no longer be the ones that were signed."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from edocstd._level import Level
-from edocstd.errors import EdocError, VerificationError
+from edocstd.errors import SignedContentChangedError, VerificationError
 
 if TYPE_CHECKING:
     from edocstd._report import ValidationReport
@@ -314,11 +314,6 @@ class VerificationReport:
     def summary_th(self) -> str:
         """:meth:`summary` in Thai."""
         return self.summary("th")
-
-
-class SignedContentChangedError(EdocError):
-    """``VerifiedDocument.signed_bytes`` cannot be given: the tree it is rebuilt from was
-    changed after verification, so the bytes would no longer be the ones that were signed."""
 
 
 class VerifiedDocument:
