@@ -94,6 +94,47 @@ def _with_prefix_list(doc: bytes, pki: TestPKI, prefixes: str) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
+# ------------------------------------------------------- 1. InclusiveNamespaces PrefixList
+
+
+def test_prefix_list_changes_the_reference_digest_of_the_vector() -> None:
+    # The test below only proves something if the prefix list matters: the vector declares a
+    # namespace it never uses, which exclusive canonicalization drops unless it is listed.
+    tree = parse(DOC)
+    plain = digest_tree(tree, C14N.EXC, DigestAlgorithm.SHA256)
+    listed = digest_tree(tree, C14N.EXC, DigestAlgorithm.SHA256, (), ["unused"])
+    assert plain != listed
+
+
+def test_reference_with_a_prefix_list_is_extended_to_b_lta_and_verifies_offline(
+    env: TestServices,
+) -> None:
+    pki = env.pki
+    doc = _with_prefix_list(_signed(pki), pki, "unused")
+    sound = _verifier(pki, "B-B", revocation="none").assess(doc)  # the re-signing is right
+    assert sound.passed, sound.summary_en()
+    lta = extend(doc, Level.B_LTA, tsa=TimeStampClient(env.tsa.url), extra_certs=[pki.root.cert])
+    report = _verifier(pki, "B-LTA").assess(lta)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].level is Level.B_LTA
+
+
+def test_prefix_list_that_does_not_match_the_digest_is_still_refused_for_time_stamping(
+    env: TestServices,
+) -> None:
+    # The prefix list is honoured, not bypassed: a list other than the one digested gives
+    # other octets, and a mismatch is never time-stamped.
+    pki = env.pki
+    tree = parse(_with_prefix_list(_signed(pki), pki, "unused"))
+    listed = tree.getroot().find(f".//{{{_EXC_NS}}}InclusiveNamespaces")
+    assert listed is not None
+    listed.set("PrefixList", "inv")
+    sig = tree.getroot().find(f"{_D}Signature")
+    assert sig is not None
+    with pytest.raises(Exception, match="does not match its DigestValue"):
+        archive_timestamp_digest(tree, sig, C14N.EXC, "sha256")
+
+
 # ------------------------------------------------------- 2. reading never mutates
 
 

@@ -136,7 +136,8 @@ def _reference_octets(
     """Write the output of processing ``ref`` to ``sink``, checking it against DigestValue.
 
     When the reference's transforms end in a canonicalization, its output is octets and goes
-    in as is. Otherwise the output is a node-set, which XAdES canonicalizes with the archive
+    in as is (an exclusive canonicalization honours its ``ec:InclusiveNamespaces
+    PrefixList``, read as the verifier reads it). Otherwise the output is a node-set, which XAdES canonicalizes with the archive
     time-stamp's own method — while the DigestValue was computed with XMLDSig's default,
     inclusive C14N 1.0; both are then produced.
     """
@@ -145,13 +146,24 @@ def _reference_octets(
     expected_text = ref.findtext(f"{_D}DigestValue") or ""
     if digest is None:
         raise _fail("unsupported DigestMethod in a reference")
-    transforms = [t.get("Algorithm", "") for t in ref.iterfind(f"{_D}Transforms/{_D}Transform")]
+    # Imported here: the verifier imports this module, so a module-level import would be
+    # circular. The verifier's own reading of a canonicalization transform (with its
+    # ec:InclusiveNamespaces PrefixList) is used, so that the octets time-stamped here are
+    # exactly the octets the verifier checks against the DigestValue.
+    from edocstd.verify._shape import ShapeError
+    from edocstd.verify._shape import _c14n_method as c14n_transform
+
+    elements = list(ref.iterfind(f"{_D}Transforms/{_D}Transform"))
+    transforms = [t.get("Algorithm", "") for t in elements]
     method = _DEFAULT_C14N
+    prefixes: tuple[str, ...] | None = None
     enveloped = subtract = False
-    for algorithm in transforms:
-        c14n_method = lookup_c14n(algorithm)
-        if c14n_method is not None:
-            method = c14n_method
+    for element, algorithm in zip(elements, transforms, strict=True):
+        if lookup_c14n(algorithm) is not None:
+            try:
+                method, prefixes = c14n_transform(element, "a reference")
+            except ShapeError as exc:
+                raise _fail(exc.message_en) from None
         elif algorithm == Transform.ENVELOPED.value:
             enveloped = True
         elif algorithm == Transform.XPATH_FILTER2.value:
@@ -164,6 +176,9 @@ def _reference_octets(
     imprint_method = (
         digest_method if ends_in_octets else _WITHOUT_COMMENTS.get(ats_method, ats_method)
     )
+    # The prefix list belongs to the reference's own canonicalization; a node-set output is
+    # canonicalized with the archive time-stamp's method instead, which has none here.
+    imprint_prefixes = prefixes if ends_in_octets else None
     uri = ref.get("URI")
     collector = _HashSink(digest.hash_name)
 
@@ -183,17 +198,17 @@ def _reference_octets(
         # streamed in small escaped pieces, as signing does, so libxml2 never makes its
         # escaped and buffered copies of a 45 MB BinaryObject.
         with punched(tree) as holes:
-            if imprint_method is digest_method:
-                _stream_c14n(tree, digest_method, exclude, _Both(), holes)
+            if imprint_method is digest_method and imprint_prefixes == prefixes:
+                _stream_c14n(tree, digest_method, prefixes, exclude, _Both(), holes)
             else:
-                _stream_c14n(tree, digest_method, exclude, collector, holes)
-                _stream_c14n(tree, imprint_method, exclude, sink, holes)
+                _stream_c14n(tree, digest_method, prefixes, exclude, collector, holes)
+                _stream_c14n(tree, imprint_method, imprint_prefixes, exclude, sink, holes)
     elif uri is not None and uri.startswith("#") and not enveloped and not subtract:
         target = [el for el in tree.getroot().iter() if el.get("Id") == uri[1:]]
         if len(target) != 1:
             raise _fail(f"reference {uri} does not name exactly one element")
-        collector.write(c14n(target[0], digest_method))
-        sink.write(c14n(target[0], imprint_method))
+        collector.write(c14n(target[0], digest_method, prefixes))
+        sink.write(c14n(target[0], imprint_method, imprint_prefixes))
     else:
         raise _fail(f"reference URI {uri!r} is not supported for archive time-stamps")
     try:
@@ -207,15 +222,19 @@ def _reference_octets(
 def _stream_c14n(
     tree: etree._ElementTree,
     method: C14N,
+    prefixes: Sequence[str] | None,
     exclude: Sequence[etree._Element],
     out: Any,
     holes: Holes,
 ) -> None:
     """Write the canonical form of ``tree`` minus ``exclude`` to ``out``, with the texts
-    :func:`~edocstd.sign._bigtext.punch` took out put back (escaped) on the way."""
+    :func:`~edocstd.sign._bigtext.punch` took out put back (escaped) on the way.
+    ``prefixes`` is the InclusiveNamespaces PrefixList of an exclusive ``method``."""
     writer: Any = Expander(out, holes, escape_c14n) if holes else out
     # lxml-stubs lack write_c14n's keywords; passed as a mapping, as sign/ does.
     kwargs: dict[str, Any] = {"exclusive": method.exclusive, "with_comments": method.with_comments}
+    if method.exclusive and prefixes:
+        kwargs["inclusive_ns_prefixes"] = list(prefixes)
     with detached(exclude):
         tree.write_c14n(writer, **kwargs)
     if holes:
