@@ -163,3 +163,99 @@ def test_archive_imprint_is_the_same_with_or_without_an_empty_unsigned_container
         etree.SubElement(qp, f"{_X}UnsignedProperties"), f"{_X}UnsignedSignatureProperties"
     )
     assert archive_timestamp_digest(tree, sig, C14N.EXC, "sha256") == without
+
+
+# ------------------------------------------------------- 3. delegated OCSP responder status
+
+
+def _delegated_responder(services: TestServices) -> Issued:
+    """Make the OCSP service answer with a delegated responder lacking ocsp-nocheck."""
+    pki = services.pki
+    responder = pki.issue(
+        "Delegated OCSP responder without nocheck",
+        key_usage="ocsp",
+        eku=[ExtendedKeyUsageOID.OCSP_SIGNING],
+    )
+    services.ocsp.set_authority(pki.intermediate, responder)
+    return responder
+
+
+def test_b_lt_with_a_delegated_responder_without_nocheck_verifies_offline_at_b_lt(
+    fresh: TestServices,
+) -> None:
+    pki = fresh.pki
+    responder = _delegated_responder(fresh)
+    before = fresh.crl.requests
+    lt = sign(
+        DOC,
+        _signer(pki),
+        schema=SchemaCheck.SKIP,
+        level=Level.B_LT,
+        tsa=fresh.tsa.url,
+        extra_certs=[pki.root.cert],
+    )
+    assert fresh.crl.requests > before  # the CA's CRL was fetched for the responder
+    tree = parse(lt)
+    sig = tree.getroot().find(f"{_D}Signature")
+    assert sig is not None
+    embedded = embedded_validation_data(sig)
+    assert embedded.ocsps  # the answers themselves are still embedded
+    assert responder.cert_der in embedded.certificates
+    report = _verifier(pki, "B-LT").assess(lt)
+    assert report.passed, report.summary_en()
+    assert report.signatures[0].level is Level.B_LT
+
+
+def test_b_lt_production_fails_when_the_cas_crl_lists_the_delegated_responder(
+    fresh: TestServices,
+) -> None:
+    pki = fresh.pki
+    responder = _delegated_responder(fresh)
+    fresh.crl.publish("intermediate", pki.crl([(responder.cert, pki.now - dt.timedelta(hours=2))]))
+    with pytest.raises(RevocationError, match="responder"):
+        sign(
+            DOC,
+            _signer(pki),
+            schema=SchemaCheck.SKIP,
+            level=Level.B_LT,
+            tsa=fresh.tsa.url,
+            extra_certs=[pki.root.cert],
+        )
+
+
+def test_b_lt_production_fails_clearly_when_the_responders_crl_cannot_be_fetched(
+    fresh: TestServices,
+) -> None:
+    pki = fresh.pki
+    _delegated_responder(fresh)
+    fresh.crl.stop()
+    with pytest.raises(NetworkError, match="responder"):
+        sign(
+            DOC,
+            _signer(pki),
+            schema=SchemaCheck.SKIP,
+            level=Level.B_LT,
+            tsa=fresh.tsa.url,
+            extra_certs=[pki.root.cert],
+        )
+
+
+def test_b_lt_with_the_nocheck_responder_embeds_no_crl_of_the_signers_ca(
+    env: TestServices,
+) -> None:
+    # The test PKI's own responder carries id-pkix-ocsp-nocheck: nothing more is needed for
+    # it, so no CRL of the intermediate (which would only show the responder's status) goes in.
+    pki = env.pki
+    lt = sign(
+        DOC,
+        _signer(pki),
+        schema=SchemaCheck.SKIP,
+        level=Level.B_LT,
+        tsa=env.tsa.url,
+        extra_certs=[pki.root.cert],
+    )
+    assert _verifier(pki, "B-LT").assess(lt).passed
+    sig = parse(lt).getroot().find(f"{_D}Signature")
+    assert sig is not None
+    issuers = [x509.load_der_x509_crl(der).issuer for der in embedded_validation_data(sig).crls]
+    assert pki.intermediate.cert.subject not in issuers

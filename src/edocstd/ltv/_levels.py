@@ -51,7 +51,7 @@ from edocstd.ltv._crl import check_crl, crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, LtvError, RevocationError, TimeStampError
 from edocstd.ltv._http import HttpClient, UrllibClient
 from edocstd.ltv._ocsp import fetch_ocsp, ocsp_urls
-from edocstd.ltv._status import FreshnessPolicy
+from edocstd.ltv._status import CertStatus, FreshnessPolicy
 from edocstd.ltv._tsp import (
     TimeStampClient,
     TimeStampPolicy,
@@ -588,21 +588,84 @@ def gather_validation_data(
             if cert.dump() in done:
                 continue
             done.add(cert.dump())
-            if _OCSP_NOCHECK in [
-                e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]
-            ]:
+            if _has_nocheck(cert):
                 continue
             status = _revocation_for(cert, issuer, client, freshness)
             if status[0] == "ocsp":
                 ocsps.append(status[1])
                 if status[2] and status[2] != issuer.dump():
                     certs.append(status[2])
+                    crls += _delegated_responder_status(status[2], cert, issuer, client, freshness)
             else:
                 crls.append(status[1])
     gathered = ValidationData(
         tuple(dict.fromkeys(certs)), tuple(dict.fromkeys(crls)), tuple(dict.fromkeys(ocsps))
     )
     return gathered.without(embedded)
+
+
+def _has_nocheck(cert: asn1_x509.Certificate) -> bool:
+    try:
+        return _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]
+    except Exception:
+        return False
+
+
+def _delegated_responder_status(
+    responder_der: bytes,
+    cert: asn1_x509.Certificate,
+    issuer: asn1_x509.Certificate,
+    http: HttpClient,
+    freshness: FreshnessPolicy | None,
+) -> list[bytes]:
+    """The CA's CRL showing that the delegated OCSP responder that answered about ``cert`` is
+    not revoked; nothing when the responder carries ``id-pkix-ocsp-nocheck``.
+
+    Without that extension the answer only counts once the responder's own status is shown
+    (RFC 6960 §4.2.2.2.1), and the verifier requires it; the CA's CRL does that. A CA-signed
+    OCSP answer would too, but asking the responder about itself proves nothing. Raises
+    :class:`~edocstd.errors.NetworkError` when the CRL cannot be fetched and
+    :class:`~edocstd.ltv.RevocationError` when it is unusable or lists the responder, so
+    that no B-LT is produced whose revocation data cannot count offline.
+    """
+    responder = as_asn1_certs([responder_der])[0]
+    if _has_nocheck(responder):
+        return []
+    name = responder.subject.human_friendly
+    # The responder was issued by the same CA (check_ocsp_response checked that), so when it
+    # names no distribution point of its own, the CA's CRL is found where ``cert`` names it.
+    urls = crl_urls(responder) or crl_urls(cert)
+    if not urls:
+        raise RevocationError(
+            Failure.NO_REVOCATION_DATA,
+            f"the delegated OCSP responder {name} lacks id-pkix-ocsp-nocheck and no CRL "
+            "distribution point is known for its status",
+        )
+    last: Exception | None = None
+    for url in urls[:5]:
+        try:
+            der = fetch_crl(responder, http=http, url=url)
+            break
+        except NetworkError as exc:
+            last = exc
+    else:
+        raise NetworkError(
+            f"no CRL for the delegated OCSP responder {name} (it lacks id-pkix-ocsp-nocheck, so "
+            f"its own status must be embedded): {last}"
+        ) from last
+    try:
+        status = check_crl(der, responder, issuer, freshness=freshness)
+    except RevocationError as exc:
+        raise RevocationError(
+            exc.failure, f"the CRL for the delegated OCSP responder {name} is unusable: {exc}"
+        ) from exc
+    if status.status is CertStatus.REVOKED:
+        raise RevocationError(
+            Failure.SIGNER,
+            f"the delegated OCSP responder {name} is revoked in its CA's CRL "
+            f"(since {status.revocation_time}); its answers cannot be relied on",
+        )
+    return [status.der]
 
 
 def _ekus(cert: asn1_x509.Certificate) -> list[str]:
