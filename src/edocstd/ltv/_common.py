@@ -1,5 +1,6 @@
 """Small shared helpers for :mod:`edocstd.ltv`: certificate conversion, signature checks,
-running pyhanko-certvalidator's coroutines from synchronous code."""
+cached judging of revocation data, running pyhanko-certvalidator's coroutines from
+synchronous code."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import datetime as dt
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
 from asn1crypto import algos, keys, pem
@@ -20,10 +22,14 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator, SignatureValidationContext
 
 from edocstd.errors import CertificateError
+from edocstd.ltv._errors import Failure, LtvError, RevocationError
+from edocstd.ltv._status import FreshnessPolicy, RevocationStatus
 
 __all__ = [
     "CertLike",
     "PathCache",
+    "Refusal",
+    "RevocationJudge",
     "as_asn1_cert",
     "as_asn1_certs",
     "der_of",
@@ -102,6 +108,91 @@ def der_of(cert: CertLike) -> bytes:
         return cert.public_bytes(serialization.Encoding.DER)
     der: bytes = as_asn1_cert(cert).dump()
     return der
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why data was refused, kept as data so that it can be cached: a cached exception
+    object would grow a traceback on every raise. ``detail`` is the message without the
+    error class's subject prefix, ready to be raised again with the same kind."""
+
+    failure: Failure
+    detail: str
+
+    @classmethod
+    def of(cls, exc: LtvError) -> Refusal:
+        """The refusal that ``exc`` stands for."""
+        return cls(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+
+
+Judgement: TypeAlias = Callable[
+    [bytes, asn1_x509.Certificate, asn1_x509.Certificate], RevocationStatus
+]
+"""Judges revocation data (DER) about a certificate and its issuer, raising
+:class:`~edocstd.ltv.RevocationError` on any defect."""
+
+
+class RevocationJudge:
+    """Runs a :data:`Judgement` of revocation data with a bounded cache of its outcomes.
+
+    The same CRLs and OCSP responses are judged for every signature and time-stamp of a
+    document, and again for every document a verifier sees, so outcomes are remembered.
+    The design keeps that cache safe:
+
+    * the key is the exact bytes of everything the outcome depends on: the data, the
+      certificate and the issuer (DER, never a parsed or normalised form);
+    * the cached value depends on nothing time-related: a judgement covers only what holds
+      at any validation time, and freshness against the validation time and proof of
+      existence is decided afresh by the caller on every use;
+    * a refusal is cached as a :class:`Refusal`, not as an exception;
+    * memory is bounded: at most ``entries`` outcomes, each for data of at most ``max_size``
+      bytes; larger data (a big CA's CRL) is judged afresh each time rather than pinned.
+
+    Errors other than :class:`~edocstd.ltv.RevocationError` (an unreadable certificate)
+    propagate and are not cached.
+    """
+
+    def __init__(self, judgement: Judgement, *, entries: int, max_size: int) -> None:
+        self._judgement = judgement
+        self._max_size = max_size
+        self._cached = functools.lru_cache(maxsize=entries)(self._uncached)
+
+    def __call__(self, der: bytes, cert: bytes, issuer: bytes) -> RevocationStatus | Refusal:
+        """The outcome of judging ``der`` about DER ``cert`` issued by DER ``issuer``."""
+        if len(der) > self._max_size:
+            return self._uncached(der, cert, issuer)
+        return self._cached(der, cert, issuer)
+
+    def evidence(
+        self,
+        der: bytes,
+        cert: bytes,
+        issuer: bytes,
+        *,
+        at: dt.datetime,
+        poe: dt.datetime | None,
+        freshness: FreshnessPolicy,
+    ) -> RevocationStatus | None:
+        """The status ``der`` shows for ``cert`` when it is acceptable and usable at ``at``
+        (with proof of existence ``poe``), else ``None``: never an error, whatever the
+        data or certificates hold."""
+        try:
+            answer = self(bytes(der), cert, issuer)
+        except CertificateError:
+            return None
+        if isinstance(answer, Refusal) or not freshness.usable(answer, at, poe):
+            return None
+        return answer
+
+    def cache_clear(self) -> None:
+        """Forget every cached outcome."""
+        self._cached.cache_clear()
+
+    def _uncached(self, der: bytes, cert: bytes, issuer: bytes) -> RevocationStatus | Refusal:
+        try:
+            return self._judgement(der, as_asn1_cert(cert), as_asn1_cert(issuer))
+        except RevocationError as exc:
+            return Refusal.of(exc)
 
 
 _OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import core, crl
 from asn1crypto import x509 as asn1_x509
 
-from edocstd.errors import CertificateError, NetworkError, ServiceError
-from edocstd.ltv._common import CertLike, as_asn1_cert, der_of, same_name, utc, verify_signature
+from edocstd.errors import NetworkError, ServiceError
+from edocstd.ltv._common import (
+    CertLike,
+    Refusal,
+    RevocationJudge,
+    as_asn1_cert,
+    der_of,
+    same_name,
+    utc,
+    verify_signature,
+)
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, exchange
 from edocstd.ltv._status import CertStatus, FreshnessPolicy, RevocationSource, RevocationStatus
@@ -105,8 +113,8 @@ def check_crl(
     moment = utc(at)
     rules = freshness or FreshnessPolicy()
     der = bytes(der)
-    answer = _judged(der, der_of(cert), der_of(issuer))
-    if isinstance(answer, _Refusal):
+    answer = _JUDGE(der, der_of(cert), der_of(issuer))
+    if isinstance(answer, Refusal):
         raise _fail(answer.failure, answer.detail)
     if not rules.usable(answer, moment, poe):
         rules.check(answer.this_update, answer.next_update, moment, poe)
@@ -125,44 +133,7 @@ def crl_evidence(
     """As :func:`check_crl` for DER ``cert`` and ``issuer``, but ``None`` instead of an error:
     for sifting many pieces of data, most of them about other certificates, where only usable
     evidence matters and building an error for each would cost more than the check."""
-    try:
-        answer = _judged(bytes(der), cert, issuer)
-    except CertificateError:
-        return None
-    if isinstance(answer, _Refusal) or not freshness.usable(answer, at, poe):
-        return None
-    return answer
-
-
-@dataclass(frozen=True)
-class _Refusal:
-    failure: Failure
-    detail: str
-
-
-def _judged(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
-    if len(der) > _CACHED_SIZE:
-        # Large data (a big CA's CRL) is judged afresh each time rather than pinned in memory.
-        return _judged_uncached(der, cert_der, issuer_der)
-    return _judged_cached(der, cert_der, issuer_der)
-
-
-# Bounded: at most 256 entries of at most 32 KB each stay in memory.
-_CACHED_SIZE = 32 * 1024
-
-
-@functools.lru_cache(maxsize=256)
-def _judged_cached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
-    return _judged_uncached(der, cert_der, issuer_der)
-
-
-def _judged_uncached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
-    """Everything about a CRL and one certificate that does not depend on the validation
-    time; cached by the exact bytes involved (a refusal as data, never as an exception)."""
-    try:
-        return _judge(der, as_asn1_cert(cert_der), as_asn1_cert(issuer_der))
-    except RevocationError as exc:
-        return _Refusal(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+    return _JUDGE.evidence(der, cert, issuer, at=at, poe=poe, freshness=freshness)
 
 
 def _judge(
@@ -222,6 +193,12 @@ def _judge(
         signer=ca.dump(),
         der=der,
     )
+
+
+# Everything about a CRL and one certificate that does not depend on the validation time,
+# cached by the exact bytes involved (see RevocationJudge for why that is safe). Bounded: at
+# most 256 outcomes, for CRLs of at most 32 KB each.
+_JUDGE = RevocationJudge(_judge, entries=256, max_size=32 * 1024)
 
 
 @functools.lru_cache(maxsize=64)

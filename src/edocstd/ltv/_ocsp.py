@@ -26,14 +26,14 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 from asn1crypto import core, keys, ocsp
 from asn1crypto import x509 as asn1_x509
 
-from edocstd.errors import CertificateError
 from edocstd.ltv._common import (
     CertLike,
+    Refusal,
+    RevocationJudge,
     as_asn1_cert,
     der_of,
     same_name,
@@ -175,8 +175,8 @@ def check_ocsp_response(
     moment = utc(at)
     rules = freshness or FreshnessPolicy()
     der = bytes(der)
-    answer = _judged(der, der_of(cert), der_of(issuer))
-    if isinstance(answer, _Refusal):
+    answer = _JUDGE(der, der_of(cert), der_of(issuer))
+    if isinstance(answer, Refusal):
         raise _fail(answer.failure, answer.detail)
     if nonce is not None:
         check_nonce(_parse(der)[1], nonce)
@@ -197,48 +197,7 @@ def ocsp_evidence(
     """As :func:`check_ocsp_response` for DER ``cert`` and ``issuer``, but ``None`` instead of an error:
     for sifting many pieces of data, most of them about other certificates, where only usable
     evidence matters and building an error for each would cost more than the check."""
-    try:
-        answer = _judged(bytes(der), cert, issuer)
-    except CertificateError:
-        return None
-    if isinstance(answer, _Refusal) or not freshness.usable(answer, at, poe):
-        return None
-    return answer
-
-
-@dataclass(frozen=True)
-class _Refusal:
-    failure: Failure
-    detail: str
-
-
-def _judged(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
-    if len(der) > _CACHED_SIZE:
-        # Large data (a big CA's CRL) is judged afresh each time rather than pinned in memory.
-        return _judged_uncached(der, cert_der, issuer_der)
-    return _judged_cached(der, cert_der, issuer_der)
-
-
-# Bounded: at most 256 entries of at most 32 KB each stay in memory.
-_CACHED_SIZE = 32 * 1024
-
-
-@functools.lru_cache(maxsize=256)
-def _judged_cached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
-    return _judged_uncached(der, cert_der, issuer_der)
-
-
-def _judged_uncached(der: bytes, cert_der: bytes, issuer_der: bytes) -> RevocationStatus | _Refusal:
-    """Everything about a response that does not depend on the validation time.
-
-    Cached by the exact bytes involved: the same responses are judged for every signature
-    and time-stamp of a document, and again for every document a verifier sees. A refusal is
-    cached as data (never as an exception object, which would grow a traceback per raise).
-    """
-    try:
-        return _judge(der, as_asn1_cert(cert_der), as_asn1_cert(issuer_der))
-    except RevocationError as exc:
-        return _Refusal(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+    return _JUDGE.evidence(der, cert, issuer, at=at, poe=poe, freshness=freshness)
 
 
 def _judge(
@@ -314,6 +273,12 @@ def _judge(
         signer=signer.dump(),
         der=der,
     )
+
+
+# Everything about a response that does not depend on the validation time (the nonce and
+# freshness are checked per call), cached by the exact bytes involved (see RevocationJudge
+# for why that is safe). Bounded: at most 256 outcomes, for responses of at most 32 KB each.
+_JUDGE = RevocationJudge(_judge, entries=256, max_size=32 * 1024)
 
 
 def _check_issued_by(subject: asn1_x509.Certificate, ca: asn1_x509.Certificate) -> None:

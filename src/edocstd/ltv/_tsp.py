@@ -40,6 +40,7 @@ from edocstd.errors import CertificateError
 from edocstd.ltv._common import (
     CertLike,
     PathCache,
+    Refusal,
     as_asn1_cert,
     as_asn1_certs,
     der_of,
@@ -401,7 +402,7 @@ def validate_timestamp_token(
         raise _fail(Failure.MALFORMED, "undecodable certificate in the token") from exc
     candidates = tuple(dict.fromkeys((*token.certificates, *extra)))
     signer = _cms_signer(token, candidates, policy.strict_eku)
-    if isinstance(signer, _Refusal):
+    if isinstance(signer, Refusal):
         raise _fail(signer.failure, signer.detail)
     chain = _validate_path(signer, candidates, anchors, moment)
     if policy.revocation is not TsaRevocation.NONE:
@@ -409,16 +410,10 @@ def validate_timestamp_token(
     return ValidatedTimeStamp(token=token, tsa_certificate=signer, chain=chain)
 
 
-@dataclass(frozen=True)
-class _Refusal:
-    failure: Failure
-    detail: str
-
-
 @functools.lru_cache(maxsize=512)
 def _cms_signer(
     token: TimeStampToken, candidates: tuple[bytes, ...], strict_eku: bool
-) -> bytes | _Refusal:
+) -> bytes | Refusal:
     """The DER of the TSA certificate whose key signed ``token`` (see :func:`_check_cms`),
     after its key purpose and the validity at ``genTime`` are checked.
 
@@ -433,7 +428,7 @@ def _cms_signer(
         if not start <= token.gen_time <= end:
             raise _fail(Failure.FRESHNESS, "genTime is outside the TSA certificate's validity")
     except TimeStampError as exc:
-        return _Refusal(exc.failure, exc.message_en.removeprefix(f"{exc.subject_en}: "))
+        return Refusal.of(exc)
     cert: bytes = tsa_cert.dump()
     return cert
 
