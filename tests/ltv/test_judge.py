@@ -19,6 +19,7 @@ from edocstd.ltv import (
     _crl,
     _ocsp,
     check_crl,
+    check_ocsp_response,
     crl_evidence,
 )
 from edocstd.ltv._common import Refusal, RevocationJudge
@@ -153,3 +154,17 @@ def test_a_cached_crl_outcome_is_still_checked_for_freshness_on_every_use(pki: T
     cert, issuer = pki.signer.cert_der, pki.intermediate.cert_der
     assert crl_evidence(der, cert, issuer, at=later, poe=None, freshness=rules) is None
     assert crl_evidence(der, cert, issuer, at=NOW, poe=None, freshness=rules) == first
+
+
+def test_a_refused_crl_names_its_kind_once(pki: TestPKI) -> None:
+    with pytest.raises(RevocationError) as caught:
+        check_crl(b"\x30\x03abc", pki.signer.cert, pki.intermediate.cert, at=NOW)
+    assert caught.value.failure is Failure.MALFORMED
+    assert caught.value.message_en.startswith("revocation data: CRL: undecodable CRL")
+
+
+def test_a_refused_ocsp_response_names_its_kind_once(pki: TestPKI) -> None:
+    with pytest.raises(RevocationError) as caught:
+        check_ocsp_response(b"\x30\x03abc", pki.signer.cert, pki.intermediate.cert, at=NOW)
+    assert caught.value.failure is Failure.MALFORMED
+    assert caught.value.message_en.startswith("revocation data: OCSP: undecodable response")

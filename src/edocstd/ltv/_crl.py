@@ -115,7 +115,8 @@ def check_crl(
     der = bytes(der)
     answer = _JUDGE(der, der_of(cert), der_of(issuer))
     if isinstance(answer, Refusal):
-        raise _fail(answer.failure, answer.detail)
+        # The refusal's detail already carries the "CRL: " prefix that _fail adds.
+        raise RevocationError(answer.failure, answer.detail)
     if not rules.usable(answer, moment, poe):
         rules.check(answer.this_update, answer.next_update, moment, poe)
     return answer

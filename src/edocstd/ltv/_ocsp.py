@@ -177,7 +177,8 @@ def check_ocsp_response(
     der = bytes(der)
     answer = _JUDGE(der, der_of(cert), der_of(issuer))
     if isinstance(answer, Refusal):
-        raise _fail(answer.failure, answer.detail)
+        # The refusal's detail already carries the "OCSP: " prefix that _fail adds.
+        raise RevocationError(answer.failure, answer.detail)
     if nonce is not None:
         check_nonce(_parse(der)[1], nonce)
     if not rules.usable(answer, moment, poe):
