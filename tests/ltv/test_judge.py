@@ -22,7 +22,7 @@ from edocstd.ltv import (
     check_ocsp_response,
     crl_evidence,
 )
-from edocstd.ltv._common import Refusal, RevocationJudge
+from edocstd.ltv._common import Refusal, RevocationJudge, ocsp_nocheck
 from edocstd.testing.pki import TestPKI
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -168,3 +168,9 @@ def test_a_refused_ocsp_response_names_its_kind_once(pki: TestPKI) -> None:
         check_ocsp_response(b"\x30\x03abc", pki.signer.cert, pki.intermediate.cert, at=NOW)
     assert caught.value.failure is Failure.MALFORMED
     assert caught.value.message_en.startswith("revocation data: OCSP: undecodable response")
+
+
+def test_ocsp_nocheck_is_read_from_the_certificate_der(pki: TestPKI) -> None:
+    assert ocsp_nocheck(pki.ocsp_responder.cert_der)
+    assert not ocsp_nocheck(pki.signer.cert_der)
+    assert not ocsp_nocheck(b"\x30\x03not a certificate")

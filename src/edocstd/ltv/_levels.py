@@ -46,7 +46,14 @@ from edocstd._level import Level
 from edocstd._ns import DS, XADES, XADES141
 from edocstd._source import Source
 from edocstd.errors import NetworkError
-from edocstd.ltv._common import CertLike, as_asn1_certs, same_name, utc, verify_signature
+from edocstd.ltv._common import (
+    CertLike,
+    as_asn1_certs,
+    ocsp_nocheck,
+    same_name,
+    utc,
+    verify_signature,
+)
 from edocstd.ltv._crl import check_crl, crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, LtvError, RevocationError, TimeStampError
 from edocstd.ltv._http import HttpClient, UrllibClient
@@ -90,7 +97,6 @@ _X141 = f"{{{XADES141}}}"
 _SIGNATURE_TS = f"{_X}SignatureTimeStamp"
 _ARCHIVE_TS = f"{_X141}ArchiveTimeStamp"
 _DEFAULT_C14N = C14N.C14N  # XAdES: inclusive C14N 1.0 when no CanonicalizationMethod is given
-_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
 
 
 def _fail(detail: str) -> TimeStampError:
@@ -588,7 +594,7 @@ def gather_validation_data(
             if cert.dump() in done:
                 continue
             done.add(cert.dump())
-            if _has_nocheck(cert):
+            if ocsp_nocheck(cert.dump()):
                 continue
             status = _revocation_for(cert, issuer, client, freshness)
             if status[0] == "ocsp":
@@ -602,13 +608,6 @@ def gather_validation_data(
         tuple(dict.fromkeys(certs)), tuple(dict.fromkeys(crls)), tuple(dict.fromkeys(ocsps))
     )
     return gathered.without(embedded)
-
-
-def _has_nocheck(cert: asn1_x509.Certificate) -> bool:
-    try:
-        return _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]
-    except Exception:
-        return False
 
 
 def _delegated_responder_status(
@@ -629,7 +628,7 @@ def _delegated_responder_status(
     that no B-LT is produced whose revocation data cannot count offline.
     """
     responder = as_asn1_certs([responder_der])[0]
-    if _has_nocheck(responder):
+    if ocsp_nocheck(responder_der):
         return []
     name = responder.subject.human_friendly
     # The responder was issued by the same CA (check_ocsp_response checked that), so when it

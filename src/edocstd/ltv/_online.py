@@ -26,7 +26,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from edocstd.errors import EdocError
-from edocstd.ltv._common import CertLike, as_asn1_certs, same_name, verify_signature
+from edocstd.ltv._common import (
+    CertLike,
+    as_asn1_certs,
+    ocsp_nocheck,
+    same_name,
+    verify_signature,
+)
 from edocstd.ltv._crl import crl_urls, fetch_crl
 from edocstd.ltv._errors import Failure, RevocationError
 from edocstd.ltv._http import HttpClient, HttpRequest, UrllibClient, exchange
@@ -35,7 +41,6 @@ from edocstd.verify._chain import RevocationData
 
 __all__ = ["OnlineRevocation"]
 
-_OCSP_NOCHECK = "1.3.6.1.5.5.7.48.1.5"
 _MAX_CHAIN = 8
 
 
@@ -86,7 +91,7 @@ class OnlineRevocation:
             if same_name(current.subject, current.issuer):
                 break
             issuer = _issuer(current, pool)
-            if not _has_nocheck(current):
+            if not ocsp_nocheck(current.dump()):
                 self._fetch_for(current, issuer, crls, ocsps)
             if issuer is None:
                 break
@@ -125,12 +130,7 @@ class OnlineRevocation:
                 ocsps.append(der)
                 self._fetch_responder_status(der, issuer, crls)
                 return
-        for url in crl_urls(cert)[:2]:
-            try:
-                crls.append(fetch_crl(cert, http=self._http, url=url, timeout=self._timeout))
-                return
-            except EdocError as exc:
-                self._record(exc)
+        self._fetch_crl(cert, crls)
 
     def _fetch_responder_status(
         self, der: bytes, issuer: asn1_x509.Certificate, crls: list[bytes]
@@ -143,14 +143,18 @@ class OnlineRevocation:
         except Exception:
             return  # an unreadable answer is refused when it is judged
         for cert in responders:
-            if cert.dump() == issuer.dump() or _has_nocheck(cert):
+            if cert.dump() == issuer.dump() or ocsp_nocheck(cert.dump()):
                 continue
-            for url in crl_urls(cert)[:2]:
-                try:
-                    crls.append(fetch_crl(cert, http=self._http, url=url, timeout=self._timeout))
-                    break
-                except EdocError as exc:
-                    self._record(exc)
+            self._fetch_crl(cert, crls)
+
+    def _fetch_crl(self, cert: asn1_x509.Certificate, crls: list[bytes]) -> None:
+        """Add the CRL from the first of ``cert``'s first two distribution points to answer."""
+        for url in crl_urls(cert)[:2]:
+            try:
+                crls.append(fetch_crl(cert, http=self._http, url=url, timeout=self._timeout))
+                return
+            except EdocError as exc:
+                self._record(exc)
 
     def _record(self, exc: EdocError) -> None:
         with self._lock:
@@ -183,10 +187,3 @@ def _issuer(
         ):
             return cand
     return None
-
-
-def _has_nocheck(cert: asn1_x509.Certificate) -> bool:
-    try:
-        return _OCSP_NOCHECK in [e["extn_id"].dotted for e in cert["tbs_certificate"]["extensions"]]
-    except Exception:
-        return False
