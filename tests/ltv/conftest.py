@@ -25,6 +25,14 @@ def env() -> Iterator[TestServices]:
         yield services
 
 
+@pytest.fixture
+def fresh() -> Iterator[TestServices]:
+    """Services of one test's own, to revoke in, stop, or change the OCSP responder and CRLs
+    of without disturbing other tests."""
+    with TestServices.start() as services:
+        yield services
+
+
 @pytest.fixture(scope="module")
 def revocation_time(env: TestServices) -> dt.datetime:
     """When ``env``'s revoked signer was revoked."""

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ DOC = (Path(__file__).parents[1] / "vectors" / "sign" / "plain-invoice.xml").rea
 INCLUSIVE = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 _D = f"{{{DS}}}"
 _X = f"{{{XADES}}}"
-
-
-@pytest.fixture
-def fresh() -> Iterator[TestServices]:
-    with TestServices.start() as services:
-        yield services
 
 
 def _to_lta_and_check_offline(services: TestServices, bb: bytes) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,12 +58,6 @@ def _offline(
     report = verifier.assess(doc, at=at)
     sub = report.sub_indication
     return str(report.indication), (None if sub is None else str(sub))
-
-
-@pytest.fixture
-def fresh() -> Iterator[TestServices]:
-    with TestServices.start() as services:
-        yield services
 
 
 def test_b_t_adds_one_signature_timestamp_over_the_signature_value(env: TestServices) -> None:

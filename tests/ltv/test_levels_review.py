@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,13 +40,6 @@ DOC = (Path(__file__).parents[1] / "vectors" / "sign" / "plain-invoice.xml").rea
 _D = f"{{{DS}}}"
 _X = f"{{{XADES}}}"
 _EXC_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
-
-
-@pytest.fixture
-def fresh() -> Iterator[TestServices]:
-    """Services of one's own, to change the OCSP responder and CRLs of."""
-    with TestServices.start() as services:
-        yield services
 
 
 def _signer(pki: TestPKI) -> Signer:
@@ -180,20 +172,26 @@ def _delegated_responder(services: TestServices) -> Issued:
     return responder
 
 
+def _sign_b_lt(services: TestServices) -> bytes:
+    """``DOC`` signed at B-LT with ``services``' TSA, OCSP responder and CRLs."""
+    pki = services.pki
+    return sign(
+        DOC,
+        _signer(pki),
+        schema=SchemaCheck.SKIP,
+        level=Level.B_LT,
+        tsa=services.tsa.url,
+        extra_certs=[pki.root.cert],
+    )
+
+
 def test_b_lt_with_a_delegated_responder_without_nocheck_verifies_offline_at_b_lt(
     fresh: TestServices,
 ) -> None:
     pki = fresh.pki
     responder = _delegated_responder(fresh)
     before = fresh.crl.requests
-    lt = sign(
-        DOC,
-        _signer(pki),
-        schema=SchemaCheck.SKIP,
-        level=Level.B_LT,
-        tsa=fresh.tsa.url,
-        extra_certs=[pki.root.cert],
-    )
+    lt = _sign_b_lt(fresh)
     assert fresh.crl.requests > before  # the CA's CRL was fetched for the responder
     tree = parse(lt)
     sig = tree.getroot().find(f"{_D}Signature")
@@ -213,31 +211,16 @@ def test_b_lt_production_fails_when_the_cas_crl_lists_the_delegated_responder(
     responder = _delegated_responder(fresh)
     fresh.crl.publish("intermediate", pki.crl([(responder.cert, pki.now - dt.timedelta(hours=2))]))
     with pytest.raises(RevocationError, match="responder"):
-        sign(
-            DOC,
-            _signer(pki),
-            schema=SchemaCheck.SKIP,
-            level=Level.B_LT,
-            tsa=fresh.tsa.url,
-            extra_certs=[pki.root.cert],
-        )
+        _sign_b_lt(fresh)
 
 
 def test_b_lt_production_fails_clearly_when_the_responders_crl_cannot_be_fetched(
     fresh: TestServices,
 ) -> None:
-    pki = fresh.pki
     _delegated_responder(fresh)
     fresh.crl.stop()
     with pytest.raises(NetworkError, match="responder"):
-        sign(
-            DOC,
-            _signer(pki),
-            schema=SchemaCheck.SKIP,
-            level=Level.B_LT,
-            tsa=fresh.tsa.url,
-            extra_certs=[pki.root.cert],
-        )
+        _sign_b_lt(fresh)
 
 
 def test_b_lt_with_the_nocheck_responder_embeds_no_crl_of_the_signers_ca(
@@ -246,14 +229,7 @@ def test_b_lt_with_the_nocheck_responder_embeds_no_crl_of_the_signers_ca(
     # The test PKI's own responder carries id-pkix-ocsp-nocheck: nothing more is needed for
     # it, so no CRL of the intermediate (which would only show the responder's status) goes in.
     pki = env.pki
-    lt = sign(
-        DOC,
-        _signer(pki),
-        schema=SchemaCheck.SKIP,
-        level=Level.B_LT,
-        tsa=env.tsa.url,
-        extra_certs=[pki.root.cert],
-    )
+    lt = _sign_b_lt(env)
     assert _verifier(pki, "B-LT").assess(lt).passed
     sig = parse(lt).getroot().find(f"{_D}Signature")
     assert sig is not None

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from edocstd._level import Level
@@ -20,12 +18,6 @@ from edocstd.testing.pki import Issued
 from edocstd.testing.services import TestServices
 
 DOC = (Path(__file__).parents[1] / "vectors" / "sign" / "plain-invoice.xml").read_bytes()
-
-
-@pytest.fixture
-def fresh() -> Iterator[TestServices]:
-    with TestServices.start() as services:
-        yield services
 
 
 def _signed(services: TestServices, who: Issued) -> bytes:

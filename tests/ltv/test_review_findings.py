@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -42,13 +42,6 @@ DOC = (Path(__file__).parents[1] / "vectors" / "sign" / "plain-invoice.xml").rea
 _D = f"{{{DS}}}"
 _X = f"{{{XADES}}}"
 _X141 = f"{{{XADES141}}}"
-
-
-@pytest.fixture
-def fresh() -> Iterator[TestServices]:
-    """Services of one's own, to revoke in without disturbing other tests."""
-    with TestServices.start() as services:
-        yield services
 
 
 def _signed(pki: TestPKI, who: Issued | None = None) -> bytes:

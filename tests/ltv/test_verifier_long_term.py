@@ -12,7 +12,6 @@ import base64
 import copy
 import datetime as dt
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -53,13 +52,6 @@ _D = f"{{{DS}}}"
 _X = f"{{{XADES}}}"
 _X141 = f"{{{XADES141}}}"
 TEN_YEARS = dt.timedelta(days=3653)
-
-
-@pytest.fixture
-def fresh() -> Iterator[TestServices]:
-    """Services of one's own, to stop or revoke in without disturbing other tests."""
-    with TestServices.start() as services:
-        yield services
 
 
 def _signed(services: TestServices, who: Issued | None = None) -> bytes:
