@@ -44,18 +44,21 @@ import os
 import pickle
 import signal
 import stat
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PosixPath, WindowsPath
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 from edocstd.errors import InputError
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from edocstd.sign._signer import Signer
     from edocstd.verify import Verifier
 
@@ -65,6 +68,7 @@ __all__ = [
     "BatchRun",
     "ExtendJob",
     "InlineExecutor",
+    "LinkPolicy",
     "Outcome",
     "Progress",
     "SignJob",
@@ -88,8 +92,10 @@ _R = TypeVar("_R")
 Progress = Callable[[int], None]
 """Called with the number of inputs that just finished (in completion order, not input order)."""
 
-# One input as sent to a worker: its position, its path and (sign/extend) its output path.
-_Item = tuple[int, str, str | None]
+# One input as sent to a worker: its position, its path, (sign/extend) its output path, and
+# (found by walking a directory under LinkPolicy.WITHIN_ROOT) the real path of that directory,
+# which the file must stay inside.
+_Item = tuple[int, str, str | None, str | None]
 
 
 class Outcome(enum.StrEnum):
@@ -350,7 +356,9 @@ def _to_json(data: dict[str, Any]) -> bytes:
 def _unpack(chunk: list[_Item], packed: list[_Packed]) -> Iterator[BatchResult]:
     if len(packed) != len(chunk):
         raise RuntimeError(f"a worker returned {len(packed)} results for {len(chunk)} inputs")
-    for (index, path, target), (value, report, sub, error) in zip(chunk, packed, strict=True):
+    for (index, path, target, _root), (value, report, sub, error) in zip(
+        chunk, packed, strict=True
+    ):
         outcome = _OUTCOMES[value]
         yield BatchResult._from_worker(
             index, path, outcome, report, sub, error, target if outcome is Outcome.DONE else None
@@ -457,9 +465,14 @@ class SignJob:
     signing_time: dt.datetime | None = None
     require_schema: bool = True
     tsa: str | None = None
+    extra_certs: tuple[bytes, ...] = ()
+    """Certificates (PEM, possibly several per item, or DER) added to those the signer and the
+    document carry when gathering validation data at B-LT and B-LTA: at least the trust
+    anchor of the signer's chain when the signer does not hold it (a PKCS#12 or PKCS#11 key)."""
 
     def __post_init__(self) -> None:
         _check_level(self.level, self.tsa, ("B-B", "B-T", "B-LT", "B-LTA"))
+        _parse_certs(self.extra_certs)  # refused here, in the caller, not in every worker
 
 
 def _check_level(level: str, tsa: str | None, allowed: tuple[str, ...]) -> None:
@@ -481,60 +494,142 @@ def _check_level(level: str, tsa: str | None, allowed: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ExtendJob:
-    """What every worker needs to extend signatures: the target level and the TSA URL."""
+    """What every worker needs to extend signatures: the target level and the TSA URL.
+
+    ``extra_certs`` (PEM, possibly several per item, or DER) are added to the certificates the
+    document carries when gathering validation data at B-LT and B-LTA: at least the trust
+    anchor of each chain when the document does not hold it (a plain B-B document usually
+    carries only the signer's certificate and its intermediates).
+    """
 
     level: str
     tsa: str
+    extra_certs: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
         _check_level(self.level, self.tsa, ("B-T", "B-LT", "B-LTA"))
+        _parse_certs(self.extra_certs)  # refused here, in the caller, not in every worker
 
 
 # --------------------------------------------------------------------------- inputs
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]], suffix: str = ".xml") -> Iterator[Path]:
+class LinkPolicy(enum.Enum):
+    """What to do with files that a directory walk reaches through a symbolic link.
+
+    Only files found by :func:`iter_files` walking a directory are concerned; a path given
+    explicitly is read as given, and symbolic links to directories are never followed.
+    """
+
+    WITHIN_ROOT = "within-root"
+    """Read a file only if its real path lies inside the real path of the directory walked
+    (the default). A link leading elsewhere gives an ``unreadable`` result, and the file it
+    points to is not opened: a document dropped into an inbox cannot make the batch read (and
+    report on) files outside it."""
+    FOLLOW = "follow"
+    """Read whatever a link points to, wherever it is."""
+
+
+if sys.platform == "win32":  # pragma: no cover - the concrete class of Path on this platform
+    _ConcretePath = WindowsPath
+else:
+    _ConcretePath = PosixPath
+
+
+class _Walked(_ConcretePath):
+    # A path found by walking, remembering the real path of the directory walked so that the
+    # worker can check, on the descriptor it opened, that the file stayed inside. It is a Path
+    # (equal to the plain path) for every other purpose; the root does not survive pickling,
+    # which is fine: it is read into the work item in the collecting process.
+    __slots__ = ("_edoc_root",)
+    _edoc_root: str | None
+
+
+def _walked(path: Path, root: str | None) -> Path:
+    found = _Walked(path)
+    found._edoc_root = root
+    return found
+
+
+def _root_of(path: str | os.PathLike[str]) -> str | None:
+    return path._edoc_root if isinstance(path, _Walked) else None
+
+
+def iter_files(
+    paths: Iterable[str | os.PathLike[str]],
+    suffix: str = ".xml",
+    *,
+    follow_links: LinkPolicy = LinkPolicy.WITHIN_ROOT,
+) -> Iterator[Path]:
     """Expand directories into the files they hold, deterministically.
 
-    A path that is a directory is walked recursively; at each level its entries are taken in
-    sorted order (by name, as code points), sub-directories in place, so the order is stable
-    on every platform. Entries whose name ends with ``suffix`` (case-insensitively) are taken
-    *whatever they are* — regular files, symbolic links (even dangling ones), FIFOs — so that
-    an entry which cannot be read is reported, never silently skipped. Sub-directories (even
-    ones named ``*.xml``) are walked, symbolic links to directories are not followed (no
-    loops), and hidden entries (starting with ``.``) are skipped. Any other path is yielded as
-    given, whatever its name.
+    A path that is a directory is walked depth-first, however deep (no recursion); at each
+    level its entries are taken in sorted order (by name, as code points), sub-directories in
+    place, so the order is stable on every platform. Entries whose name ends with ``suffix``
+    (case-insensitively) are taken *whatever they are* — regular files, symbolic links (even
+    dangling ones), FIFOs — so that an entry which cannot be read is reported, never silently
+    skipped. Sub-directories (even ones named ``*.xml``) are walked, symbolic links to
+    directories are not followed (no loops), and hidden entries (starting with ``.``) are
+    skipped. Any other path is yielded as given, whatever its name.
+
+    ``follow_links`` says whether a file found by walking may be read through a symbolic link
+    leading outside the directory walked (:class:`LinkPolicy`; by default it may not: the
+    functions of this module then give an ``unreadable`` result for it without opening it).
+    The check is made when the file is opened, on the opened descriptor, so a file swapped for
+    a link after the walk is caught too.
     """
+    if not isinstance(follow_links, LinkPolicy):
+        raise TypeError(f"follow_links must be a LinkPolicy, not {type(follow_links).__name__}")
     low = suffix.lower()
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            yield from _walk(path, low)
+            root = os.path.realpath(path) if follow_links is LinkPolicy.WITHIN_ROOT else None
+            yield from _walk(path, low, root)
         else:
             yield path
 
 
-def _walk(directory: Path, suffix: str) -> Iterator[Path]:
+def _walk(top: Path, suffix: str, root: str | None) -> Iterator[Path]:
+    # An explicit stack of per-directory name iterators rather than recursion: a tree nested
+    # deeper than the interpreter's recursion limit is walked like any other.
+    listing = _listing(top, suffix)
+    if listing is None:
+        # An unlistable directory is reported as one unreadable input.
+        yield top
+        return
+    stack: list[tuple[Path, Iterator[tuple[str, bool]]]] = [(top, iter(listing))]
+    while stack:
+        directory, names = stack[-1]
+        entry = next(names, None)
+        if entry is None:
+            stack.pop()
+            continue
+        name, is_dir = entry
+        path = directory / name
+        if not is_dir:
+            yield _walked(path, root)
+            continue
+        sub = _listing(path, suffix)
+        if sub is None:
+            yield path
+        else:
+            stack.append((path, iter(sub)))
+
+
+def _listing(directory: Path, suffix: str) -> list[tuple[str, bool]] | None:
     # Only the names that matter are kept (not whole directory entries), so a directory of a
     # million files costs one list of names while it is walked.
     try:
         with os.scandir(directory) as it:
-            names = sorted(
+            return sorted(
                 (entry.name, _is_dir(entry))
                 for entry in it
                 if not entry.name.startswith(".")
                 and (_is_dir(entry) or entry.name.lower().endswith(suffix))
             )
     except OSError:
-        # An unlistable directory is reported as one unreadable input.
-        yield directory
-        return
-    for name, is_dir in names:
-        path = directory / name
-        if is_dir:
-            yield from _walk(path, suffix)
-        else:
-            yield path
+        return None
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -545,15 +640,19 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 class Unopenable(InputError):
-    """The input file cannot be opened at all: missing, a dangling link, no permission, or
-    not a regular file (a directory, a FIFO, a device). The command line exits 2 for these."""
+    """The input file cannot be opened at all: missing, a dangling link, no permission, not a
+    regular file (a directory, a FIFO, a device), or found by walking a directory but leading
+    outside it (see :class:`LinkPolicy`). The command line exits 2 for these."""
 
 
-def open_input(path: str) -> IO[bytes]:
+def open_input(path: str, root: str | None = None) -> IO[bytes]:
     """Open ``path`` for reading if it is a regular file; raises :class:`Unopenable` if not.
 
     ``O_NONBLOCK`` keeps a FIFO from blocking the open; the type is checked on the opened
-    descriptor, so a file swapped after a check cannot slip through.
+    descriptor, so a file swapped after a check cannot slip through. With ``root`` (a real
+    path), the file opened must also be one whose real path lies inside ``root``: the check is
+    made against the opened descriptor, so a link swapped in meanwhile is refused as well.
+    Nothing is read from a refused file.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -562,15 +661,40 @@ def open_input(path: str) -> IO[bytes]:
         reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
         raise Unopenable(f"cannot open {path}: {reason}") from exc
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             raise Unopenable(f"cannot open {path}: not a regular file")
+        if root is not None:
+            _check_inside(path, root, opened)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return open(fd, "rb", closefd=True)  # the caller closes it
     except BaseException:
         os.close(fd)
         raise
+
+
+def _check_inside(path: str, root: str, opened: os.stat_result) -> None:
+    real = os.path.realpath(path)
+    try:
+        inside = os.path.commonpath([real, root]) == root
+    except ValueError:  # not on the same drive
+        inside = False
+    if inside:
+        try:
+            named = os.stat(real)
+        except OSError:
+            inside = False
+        else:
+            # The descriptor must be the file at that real path: a link changed between the
+            # open and realpath() would otherwise let an outside file through.
+            inside = (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+    if not inside:
+        raise Unopenable(
+            f"not read: {path} is reached through a symbolic link leading outside the "
+            f"directory being processed / ไม่อ่านไฟล์ {path} เพราะเป็นลิงก์ที่ชี้ออกไปนอก"
+            "โฟลเดอร์ที่กำลังประมวลผล"
+        )
 
 
 # --------------------------------------------------------------------------- the run
@@ -787,14 +911,14 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
 
 def _indexed(paths: Iterable[str | os.PathLike[str]]) -> Iterator[_Item]:
     for i, p in enumerate(paths):
-        yield (i, os.fspath(p), None)
+        yield (i, os.fspath(p), None, _root_of(p))
 
 
 def _indexed_pairs(
     pairs: Iterable[tuple[str | os.PathLike[str], str | os.PathLike[str]]],
 ) -> Iterator[_Item]:
     for i, (src, dst) in enumerate(pairs):
-        yield (i, os.fspath(src), os.fspath(dst))
+        yield (i, os.fspath(src), os.fspath(dst), _root_of(src))
 
 
 # --------------------------------------------------------------------------- per-process caches
@@ -870,9 +994,9 @@ def _validate_chunk(_job: None, items: list[_Item]) -> list[_Packed]:
 
     edoc_schema()  # compiled once per process (cached), before the first document
     out: list[_Packed] = []
-    for _, path, _ in items:
+    for _, path, _, root in items:
         try:
-            with open_input(path) as fh:
+            with open_input(path, root) as fh:
                 report = _validate(fh)
             outcome = Outcome.VALID if report.valid else Outcome.INVALID
             out.append((outcome.value, _pack_report(report.to_dict()), None, None))
@@ -912,9 +1036,9 @@ def _verify_chunk(job: VerifyJob, items: list[_Item]) -> list[_Packed]:
         edoc_schema()
     verifier = _verifier_for(job)
     out: list[_Packed] = []
-    for _, path, _ in items:
+    for _, path, _, root in items:
         try:
-            with open_input(path) as fh:
+            with open_input(path, root) as fh:
                 report = verifier.assess(fh, at=job.at)
             sub = report.sub_indication
             out.append(
@@ -955,32 +1079,82 @@ def verify(
 _DONE: _Packed = (Outcome.DONE.value, None, None, None)
 
 
+def _write_output(target: str, data: bytes) -> None:
+    from edocstd.sign._sign import _as_path, _replace_file
+
+    # Atomically, as sign_file and extend_file do: never a half-written output.
+    def write(fh: IO[bytes]) -> None:
+        fh.write(data)
+
+    _replace_file(_as_path(target), write)
+
+
+_CERTS: dict[tuple[bytes, ...], tuple[x509.Certificate, ...]] = {}
+
+
+def _certificates(blobs: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
+    """The certificates in ``blobs`` (each PEM, possibly several, or one DER), parsed once per
+    process and job."""
+    if not blobs:
+        return ()
+    parsed: tuple[x509.Certificate, ...] = _cached(_CERTS, blobs, lambda: _parse_certs(blobs))
+    return parsed
+
+
+def _parse_certs(blobs: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
+    from cryptography import x509
+
+    from edocstd.errors import CertificateError
+
+    out: list[x509.Certificate] = []
+    for i, blob in enumerate(blobs):
+        if not isinstance(blob, bytes):
+            raise TypeError(f"extra_certs[{i}] must be PEM or DER bytes, not {type(blob).__name__}")
+        try:
+            if b"-----BEGIN" in blob:
+                out.extend(x509.load_pem_x509_certificates(blob))
+            else:
+                out.append(x509.load_der_x509_certificate(blob))
+        except ValueError as exc:
+            raise CertificateError(
+                f"extra_certs[{i}] is not a PEM or DER certificate: {exc} / "
+                f"extra_certs[{i}] ไม่ใช่ใบรับรองในรูปแบบ PEM หรือ DER"
+            ) from exc
+    return tuple(out)
+
+
 def _sign_chunk(job: SignJob, items: list[_Item]) -> list[_Packed]:
     from edocstd._level import Level
     from edocstd.errors import EdocError
     from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
-    from edocstd.sign._sign import SchemaCheck, sign_file
+    from edocstd.sign._sign import SchemaCheck
+    from edocstd.sign._sign import sign as _sign
 
     signer = _signer_for(job.signer)
     level = Level.parse(job.level)
+    extra = _certificates(job.extra_certs)
     out: list[_Packed] = []
-    for _, path, target in items:
+    for _, path, target, root in items:
         assert target is not None
         try:
-            with open_input(path):
-                pass
-            sign_file(
-                Path(path),
-                Path(target),
-                signer,
-                level=level,
-                algorithm=SignatureAlgorithm.from_name(job.algorithm) if job.algorithm else None,
-                c14n=C14N.from_name(job.c14n),
-                digest=DigestAlgorithm.from_name(job.digest),
-                signing_time=job.signing_time,
-                schema=SchemaCheck.REQUIRE if job.require_schema else SchemaCheck.SKIP,
-                tsa=job.tsa,
-            )
+            # Signed from the descriptor that was checked, never reopened by name: a FIFO or
+            # a link swapped in after the check cannot be read instead.
+            with open_input(path, root) as fh:
+                signed = _sign(
+                    fh,
+                    signer,
+                    level=level,
+                    algorithm=(
+                        SignatureAlgorithm.from_name(job.algorithm) if job.algorithm else None
+                    ),
+                    c14n=C14N.from_name(job.c14n),
+                    digest=DigestAlgorithm.from_name(job.digest),
+                    signing_time=job.signing_time,
+                    schema=SchemaCheck.REQUIRE if job.require_schema else SchemaCheck.SKIP,
+                    tsa=job.tsa,
+                    extra_certs=extra,
+                )
+            _write_output(target, signed)
         except Unopenable as exc:
             out.append(_unopenable(exc))
             continue
@@ -1015,16 +1189,20 @@ def sign(
 def _extend_chunk(job: ExtendJob, items: list[_Item]) -> list[_Packed]:
     from edocstd._level import Level
     from edocstd.errors import EdocError
-    from edocstd.sign._sign import extend_file
+    from edocstd.sign._sign import _long_term, augment
 
     level = Level.parse(job.level)
+    extra = _certificates(job.extra_certs)
     out: list[_Packed] = []
-    for _, path, target in items:
+    for _, path, target, root in items:
         assert target is not None
         try:
-            with open_input(path):
-                pass
-            extend_file(Path(path), Path(target), level=level, tsa=job.tsa)
+            long_term = _long_term(level, job.tsa, None, extra)
+            assert long_term is not None  # ExtendJob admits long-term levels only
+            # Extended from the descriptor that was checked, never reopened by name.
+            with open_input(path, root) as fh:
+                extended = augment(fh, long_term.run)
+            _write_output(target, extended)
         except Unopenable as exc:
             out.append(_unopenable(exc))
             continue
