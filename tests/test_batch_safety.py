@@ -144,6 +144,10 @@ def test_walked_paths_still_compare_and_pickle_as_plain_paths(inbox: Path) -> No
     assert found == sorted(found) and all(isinstance(p, Path) for p in found)
     assert pickle.loads(pickle.dumps(found)) == found
     assert inbox / "inner.xml" in found
+    assert repr(found[0]) == repr(Path(found[0]))
+    # A path derived from a walked one was not found by walking: it is taken as given.
+    derived = [p.parent / p.name for p in found if p.name == "escape.xml"]
+    assert [r.outcome for r in _validate(derived)] == [batch.Outcome.INVALID]
 
 
 # --------------------------------------------------------------------------- swapped inputs

@@ -17,6 +17,10 @@ microseconds of work per document, against the best part of a millisecond to ver
 
 A file that cannot be opened (missing, a dangling link, no permission, not a regular file such
 as a FIFO or a device) gives a result whose ``outcome`` is ``"unreadable"``; the run goes on.
+So does a file that :func:`iter_files` found in a directory through a symbolic link leading
+outside it, unless the caller chose :attr:`LinkPolicy.FOLLOW`: it is not opened at all.
+Every input is opened once, checked on the opened descriptor, and read (or signed, or
+extended) from that descriptor, so nothing swapped in after the check is read.
 
 Example::
 
@@ -544,6 +548,9 @@ class _Walked(_ConcretePath):
     __slots__ = ("_edoc_root",)
     _edoc_root: str | None
 
+    def __repr__(self) -> str:
+        return f"{_ConcretePath.__name__}({self.as_posix()!r})"
+
 
 def _walked(path: Path, root: str | None) -> Path:
     found = _Walked(path)
@@ -552,7 +559,10 @@ def _walked(path: Path, root: str | None) -> Path:
 
 
 def _root_of(path: str | os.PathLike[str]) -> str | None:
-    return path._edoc_root if isinstance(path, _Walked) else None
+    # Paths derived from a walked one (``p.parent``, ``p.with_suffix()``) are of the same
+    # class but carry no root: they were not found by walking, and are taken as given.
+    root: str | None = getattr(path, "_edoc_root", None)
+    return root
 
 
 def iter_files(
