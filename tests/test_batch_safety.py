@@ -12,6 +12,8 @@ from typing import IO
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edocstd import batch
 from edocstd.errors import CertificateError
@@ -66,6 +68,30 @@ def test_the_walk_order_is_sorted_per_level_and_depth_first(tmp_path: Path) -> N
         (tmp_path / rel).write_bytes(b"<a/>")
     found = [p.relative_to(tmp_path).as_posix() for p in batch.iter_files([tmp_path])]
     assert found == ["a.xml", "b/a/b/w.xml", "b/a/x.xml", "b/y.xml", "b/z.xml", "c.xml"]
+
+
+_NAME = st.sampled_from(["a", "b", "B", "a.xml", "b.XML", "z.xml", "é.xml", "ab"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sets(st.lists(_NAME, min_size=1, max_size=5).map(tuple), max_size=12))
+def test_the_walk_order_is_that_of_the_sorted_path_components(
+    layout: set[tuple[str, ...]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        files: list[tuple[str, ...]] = []
+        for parts in sorted(layout, key=len, reverse=True):
+            target = base.joinpath(*parts)
+            if target.exists() or any(
+                base.joinpath(*parts[:i]).is_file() for i in range(1, len(parts))
+            ):
+                continue  # a name already taken by a file or a directory
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(b"<a/>")
+            files.append(parts)
+        wanted = [base.joinpath(*p) for p in sorted(files) if p[-1].lower().endswith(".xml")]
+        assert list(batch.iter_files([base])) == wanted
 
 
 # --------------------------------------------------------------------------- links
