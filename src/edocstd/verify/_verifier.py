@@ -414,7 +414,10 @@ class Verifier:
         if is_edoc and self.policy.require_schema:
             from edocstd.schema._validate import validate_tree
 
-            schema_report = validate_tree(signed_tree)
+            # The bytes the tree was just read from go along (when kept): the whole-document
+            # text rule then scans them once instead of visiting every text node, and falls
+            # back to the node walk by itself whenever the bytes alone cannot settle it.
+            schema_report = validate_tree(signed_tree, raw=kept)
             if not schema_report.valid:
                 first = schema_report.problems[0]
                 en = (
