@@ -1099,6 +1099,33 @@ def _write_output(target: str, data: bytes) -> None:
     _replace_file(_as_path(target), write)
 
 
+def _each_output(items: list[_Item], produce: Callable[[IO[bytes]], bytes]) -> list[_Packed]:
+    """Run ``produce`` on each checked input and write its result atomically to the target.
+
+    The input is read from the descriptor that was checked, never reopened by name: a FIFO or
+    a link swapped in after the check cannot be read instead. One bad input gives its own
+    result and never sinks the chunk.
+    """
+    from edocstd.errors import EdocError
+
+    out: list[_Packed] = []
+    for _, path, target, root in items:
+        assert target is not None
+        try:
+            with open_input(path, root) as fh:
+                data = produce(fh)
+            _write_output(target, data)
+        except Unopenable as exc:
+            out.append(_unopenable(exc))
+        except EdocError as exc:
+            out.append((Outcome.FAILED.value, None, None, str(exc)))
+        except Exception as exc:  # one bad input must not sink the batch
+            out.append(_unexpected(exc))
+        else:
+            out.append(_DONE)
+    return out
+
+
 _CERTS: dict[tuple[bytes, ...], tuple[x509.Certificate, ...]] = {}
 
 
@@ -1135,7 +1162,6 @@ def _parse_certs(blobs: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
 
 def _sign_chunk(job: SignJob, items: list[_Item]) -> list[_Packed]:
     from edocstd._level import Level
-    from edocstd.errors import EdocError
     from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
     from edocstd.sign._sign import SchemaCheck
     from edocstd.sign._sign import sign as _sign
@@ -1143,39 +1169,22 @@ def _sign_chunk(job: SignJob, items: list[_Item]) -> list[_Packed]:
     signer = _signer_for(job.signer)
     level = Level.parse(job.level)
     extra = _certificates(job.extra_certs)
-    out: list[_Packed] = []
-    for _, path, target, root in items:
-        assert target is not None
-        try:
-            # Signed from the descriptor that was checked, never reopened by name: a FIFO or
-            # a link swapped in after the check cannot be read instead.
-            with open_input(path, root) as fh:
-                signed = _sign(
-                    fh,
-                    signer,
-                    level=level,
-                    algorithm=(
-                        SignatureAlgorithm.from_name(job.algorithm) if job.algorithm else None
-                    ),
-                    c14n=C14N.from_name(job.c14n),
-                    digest=DigestAlgorithm.from_name(job.digest),
-                    signing_time=job.signing_time,
-                    schema=SchemaCheck.REQUIRE if job.require_schema else SchemaCheck.SKIP,
-                    tsa=job.tsa,
-                    extra_certs=extra,
-                )
-            _write_output(target, signed)
-        except Unopenable as exc:
-            out.append(_unopenable(exc))
-            continue
-        except EdocError as exc:
-            out.append((Outcome.FAILED.value, None, None, str(exc)))
-            continue
-        except Exception as exc:  # one bad input must not sink the batch
-            out.append(_unexpected(exc))
-            continue
-        out.append(_DONE)
-    return out
+
+    def produce(fh: IO[bytes]) -> bytes:
+        return _sign(
+            fh,
+            signer,
+            level=level,
+            algorithm=SignatureAlgorithm.from_name(job.algorithm) if job.algorithm else None,
+            c14n=C14N.from_name(job.c14n),
+            digest=DigestAlgorithm.from_name(job.digest),
+            signing_time=job.signing_time,
+            schema=SchemaCheck.REQUIRE if job.require_schema else SchemaCheck.SKIP,
+            tsa=job.tsa,
+            extra_certs=extra,
+        )
+
+    return _each_output(items, produce)
 
 
 def sign(
@@ -1198,32 +1207,17 @@ def sign(
 
 def _extend_chunk(job: ExtendJob, items: list[_Item]) -> list[_Packed]:
     from edocstd._level import Level
-    from edocstd.errors import EdocError
     from edocstd.sign._sign import _long_term, augment
 
     level = Level.parse(job.level)
     extra = _certificates(job.extra_certs)
-    out: list[_Packed] = []
-    for _, path, target, root in items:
-        assert target is not None
-        try:
-            long_term = _long_term(level, job.tsa, None, extra)
-            assert long_term is not None  # ExtendJob admits long-term levels only
-            # Extended from the descriptor that was checked, never reopened by name.
-            with open_input(path, root) as fh:
-                extended = augment(fh, long_term.run)
-            _write_output(target, extended)
-        except Unopenable as exc:
-            out.append(_unopenable(exc))
-            continue
-        except EdocError as exc:
-            out.append((Outcome.FAILED.value, None, None, str(exc)))
-            continue
-        except Exception as exc:  # one bad input must not sink the batch
-            out.append(_unexpected(exc))
-            continue
-        out.append(_DONE)
-    return out
+
+    def produce(fh: IO[bytes]) -> bytes:
+        long_term = _long_term(level, job.tsa, None, extra)
+        assert long_term is not None  # ExtendJob admits long-term levels only
+        return augment(fh, long_term.run)
+
+    return _each_output(items, produce)
 
 
 def extend(
