@@ -289,6 +289,20 @@ def test_the_scan_decides_the_same_whatever_the_pieces(
     assert _outcome(data, size) == _outcome(data, len(data) or 1)
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 64])
+@pytest.mark.parametrize("pi", [b"<? ?>", b"<??>", b"<?\t\n?>"])
+def test_a_processing_instruction_without_a_target_is_refused_not_a_crash(
+    pi: bytes, size: int
+) -> None:
+    doc = pi + b"<r/>"
+    with pytest.raises(XMLInputError, match="processing instructions"):
+        _scan(doc, size)
+    with pytest.raises(XMLInputError):
+        parse(_Trickle(doc, size))
+    with pytest.raises(XMLInputError):
+        parse(doc)
+
+
 @pytest.mark.parametrize("size", [1, 2, 3])
 def test_a_dtd_after_a_utf8_byte_order_mark_split_across_reads_is_refused_by_the_scan(
     size: int,

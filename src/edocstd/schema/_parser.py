@@ -188,7 +188,9 @@ class _PrologScanner:
                 end = self._find(b"?>", i, 2, keep_body=True)
                 if end < 0:
                     break
-                target = buf[i + 2 : end].split(None, 1)[0] if end > i + 2 else b""
+                # "<? ?>" has no target at all: split() then gives nothing to take.
+                words = buf[i + 2 : end].split(None, 1)
+                target = words[0] if words else b""
                 if target != b"xml":
                     raise XMLInputError(
                         "processing instructions are not allowed",
