@@ -115,7 +115,7 @@ def test_a_result_pickles_compares_and_cannot_be_changed(
     with batch.verify(corpus.ordered(), job, executor=batch.InlineExecutor()) as run:
         results = list(run)
     for result in results:
-        fresh = pickle.loads(pickle.dumps(result))  # the report still serialised
+        fresh = pickle.loads(pickle.dumps(result))  # pickling reads the report
         assert fresh == result
         assert fresh.sub_indication == result.sub_indication
         assert fresh.json_line() == result.json_line()
