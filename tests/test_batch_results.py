@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +157,40 @@ def test_a_file_name_that_is_not_utf8_still_gives_a_valid_utf8_line(
         text = line.decode("utf-8")  # strict: the line is valid UTF-8
         assert json.loads(text)["file"] == result.path
         assert json.loads(text) == json.loads(json.dumps(result.to_dict()))
+
+
+def test_reports_of_a_chunk_decode_once_and_each_result_gets_its_own(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = verify_corpus(tmp_path, 48, pki, unreadable=2, per_dir=48)
+    fixed = batch.VerifyJob(trust_pem=job.trust_pem, revocation="none", at=pki.now)
+    with batch.verify(corpus.ordered(), fixed, executor=batch.InlineExecutor()) as run:
+        expected = [r.to_dict() for r in run]
+    decoded: list[bytes] = []
+    real_loads = pickle.loads
+
+    def counting(data: bytes, /, **kwargs: Any) -> Any:
+        decoded.append(data)
+        return real_loads(data, **kwargs)
+
+    with (
+        ProcessPoolExecutor(2) as pool,
+        batch.verify(corpus.ordered(), fixed, executor=pool, chunk_size=16) as run,
+    ):
+        results = list(run)
+    monkeypatch.setattr(batch.pickle, "loads", counting)
+    # Eight threads read every report at once: each result still gets its own report, the
+    # same one on every read, and a chunk's reports are decoded once however many ask.
+    with ThreadPoolExecutor(8) as threads:
+        seen = list(threads.map(lambda r: [r.report for _ in range(3)], results * 8))
+    for result, reads in zip(results * 8, seen, strict=True):
+        assert all(report is result.report for report in reads)
+    assert [r.to_dict() for r in results] == expected
+    assert all(r.report is None for r in results if r.unreadable)
+    reports = [r.report for r in results if r.report is not None]
+    assert len({id(report) for report in reports}) == len(reports)
+    assert len(reports) == sum(not r.unreadable for r in results) > 40
+    with_reports = [
+        chunk for chunk in batch._chunks(results, 16) if any(not r.unreadable for r in chunk)
+    ]
+    assert len(decoded) == len(with_reports) > 1
