@@ -32,6 +32,19 @@ def _reference_line(result: batch.BatchResult) -> bytes:
     return (json.dumps(result.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """From now on, every blob ``edocstd.batch`` unpickles is appended to the list returned."""
+    decoded: list[bytes] = []
+    real_loads = pickle.loads
+
+    def counting(data: bytes, /, **kwargs: Any) -> Any:
+        decoded.append(data)
+        return real_loads(data, **kwargs)
+
+    monkeypatch.setattr(batch.pickle, "loads", counting)
+    return decoded
+
+
 def test_json_line_reads_exactly_as_the_whole_entry_dumped_at_once(
     tmp_path: Path, pki: TestPKI, job: batch.VerifyJob
 ) -> None:
@@ -67,18 +80,11 @@ def test_outcomes_and_sub_indications_never_decode_a_report(
     tmp_path: Path, pki: TestPKI, job: batch.VerifyJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = verify_corpus(tmp_path, 40, pki, unreadable=1, per_dir=40)
-    decoded: list[Any] = []
-    real_loads = pickle.loads
-
-    def counting(data: bytes, /, **kwargs: Any) -> Any:
-        decoded.append(data)
-        return real_loads(data, **kwargs)
-
     with (
         ProcessPoolExecutor(2) as pool,
         batch.verify(corpus.ordered(), job, executor=pool, chunk_size=8) as run,
     ):
-        monkeypatch.setattr(batch.pickle, "loads", counting)
+        decoded = _count_decodes(monkeypatch)
         results = list(run)
         for result in results:
             assert str(result.outcome) == corpus.expected[result.path]
@@ -166,19 +172,12 @@ def test_reports_of_a_chunk_decode_once_and_each_result_gets_its_own(
     fixed = batch.VerifyJob(trust_pem=job.trust_pem, revocation="none", at=pki.now)
     with batch.verify(corpus.ordered(), fixed, executor=batch.InlineExecutor()) as run:
         expected = [r.to_dict() for r in run]
-    decoded: list[bytes] = []
-    real_loads = pickle.loads
-
-    def counting(data: bytes, /, **kwargs: Any) -> Any:
-        decoded.append(data)
-        return real_loads(data, **kwargs)
-
     with (
         ProcessPoolExecutor(2) as pool,
         batch.verify(corpus.ordered(), fixed, executor=pool, chunk_size=16) as run,
     ):
         results = list(run)
-    monkeypatch.setattr(batch.pickle, "loads", counting)
+    decoded = _count_decodes(monkeypatch)
     # Eight threads read every report at once: each result still gets its own report, the
     # same one on every read, and a chunk's reports are decoded once however many ask.
     with ThreadPoolExecutor(8) as threads:
