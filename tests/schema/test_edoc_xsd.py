@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,36 @@ def test_xmlschema_and_lxml_agree_on_the_vectors() -> None:
         if path.name == "invalid-S000-base64.edoc.xml":
             continue  # libxml2 is lax on base64; the validator adds the check itself
         assert slow.is_valid(str(path)) is not structural, path.name
+
+
+_RACE = """
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import edocstd
+from edocstd.schema._validate import edoc_schema
+from edocstd.testing.samples import sample_xml
+
+barrier = threading.Barrier(8)
+
+def first_use(_):
+    barrier.wait()
+    return edoc_schema(), edocstd.validate(sample_xml()).valid
+
+with ThreadPoolExecutor(8) as pool:
+    results = list(pool.map(first_use, range(8)))
+assert len({id(schema) for schema, _ in results}) == 1, "compiled more than once"
+assert all(valid for _, valid in results)
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_schema_is_compiled_once_when_threads_first_need_it_together(attempt: int) -> None:
+    # In a fresh interpreter, where nothing has compiled the schema yet: eight threads ask for
+    # it at the same moment. Compiling in several threads at once makes libxml2 fail.
+    done = subprocess.run(
+        [sys.executable, "-c", _RACE], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

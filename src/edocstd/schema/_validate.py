@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from functools import cache
 from importlib import resources
 from typing import cast
 
@@ -42,18 +41,27 @@ def schema_path() -> str:
     return str(resources.files("edocstd.schema").joinpath("edoc.xsd"))
 
 
-@cache
+_compiled: list[etree.XMLSchema] = []
+_compile_lock = threading.Lock()
+
+
 def edoc_schema() -> etree.XMLSchema:
-    """The compiled EDOC 1.0 schema (lxml), built once per process.
+    """The compiled EDOC 1.0 schema (lxml), built once per process, safe from any thread.
 
     The schema documents are read with a parser that loads nothing from the network; the
     xmldsig import resolves to the local copy through its relative ``schemaLocation``.
     """
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True
-    )
-    doc = etree.parse(schema_path(), parser)
-    return etree.XMLSchema(doc)
+    if not _compiled:
+        # libxml2 cannot compile schemas in several threads at once (it fails with internal
+        # errors), and an unlocked cache lets every thread that arrives first compile: the
+        # first caller compiles, the others wait for it.
+        with _compile_lock:
+            if not _compiled:
+                parser = etree.XMLParser(
+                    resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True
+                )
+                _compiled.append(etree.XMLSchema(etree.parse(schema_path(), parser)))
+    return _compiled[0]
 
 
 def validate(source: Source, limits: Limits = DEFAULT_LIMITS) -> ValidationReport:
