@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
 import pytest
 
@@ -30,6 +31,7 @@ from edocstd.testing.assertions import (
 )
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.plugin import DocumentFactory
+from edocstd.testing.services import TestServices
 
 BAD_TXID = "0105559123450"  # the sample holder's tax ID with a wrong check digit
 
@@ -178,6 +180,80 @@ def test_assert_verifies_shows_the_signed_contents_schema_problems(
     text = str(caught.value)
     assert "signed content / เนื้อหาที่ลงนาม:" in text
     assert "EDOC-R002 at" in text
+
+
+def test_assert_verifies_reads_a_file_object_once(
+    signed: bytes, edoc_trust: TrustStore, edoc_document: Document
+) -> None:
+    stream = io.BytesIO(signed)
+    verified = assert_verifies(stream, edoc_trust)
+    assert verified.document == edoc_document
+    assert stream.read() == b""  # consumed by the one verification
+
+
+def test_assert_verifies_on_a_tampered_file_object_reports_the_tampering_not_an_empty_input(
+    signed: bytes, edoc_trust: TrustStore
+) -> None:
+    with pytest.raises(AssertionError) as caught:
+        assert_verifies(io.BytesIO(_tamper(signed)), edoc_trust)
+    text = str(caught.value)
+    assert "outcome: TOTAL-FAILED/HASH_FAILURE" in text
+    assert "empty" not in text
+
+
+def test_assert_verifies_fails_with_the_readable_report_alone(
+    signed: bytes, edoc_trust: TrustStore
+) -> None:
+    at = dt.datetime.now(dt.UTC)
+    tampered = _tamper(signed)
+    report = Verifier(trust=edoc_trust, policy=Policy(revocation="none")).assess(tampered, at=at)
+    with pytest.raises(AssertionError) as caught:
+        assert_verifies(tampered, edoc_trust, at=at)
+    assert str(caught.value) == (
+        "the signature did not verify / ลายมือชื่อไม่ผ่านการตรวจสอบ\n" + explain_verification(report)
+    )
+    # Not chained to the VerificationError: its summary would only repeat the report.
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
+def test_assert_verifies_returns_the_report_it_judged(
+    signed: bytes, edoc_trust: TrustStore
+) -> None:
+    at = dt.datetime.now(dt.UTC)
+    verified = assert_verifies(signed, edoc_trust, at=at)
+    assert verified.report.passed
+    assert verified.report.validation_time == at
+
+
+def test_assert_verifies_online_asks_the_ocsp_responder_as_often_as_one_verification(
+    signed: bytes, edoc_services: TestServices, edoc_ocsp: str, edoc_trust: TrustStore
+) -> None:
+    verifier = Verifier(trust=edoc_trust, policy=Policy(revocation="online"))
+    before = edoc_services.ocsp.requests
+    assert verifier.assess(signed).signatures[0].revocation == "good"
+    per_verification = edoc_services.ocsp.requests - before
+    assert per_verification >= 1
+    before = edoc_services.ocsp.requests
+    verified = assert_verifies(signed, verifier)
+    assert edoc_services.ocsp.requests - before == per_verification
+    assert verified.report.signatures[0].revocation == "good"
+
+
+def test_validation_helpers_read_a_file_object_once(
+    edoc_document: Document, broken: Document
+) -> None:
+    assert_valid(io.BytesIO(dump(edoc_document)))
+    assert "EDOC-R002" in assert_invalid(io.BytesIO(dump(broken)), "EDOC-R002").codes
+
+
+def test_assert_fails_verification_reads_a_file_object_once(
+    signed: bytes, edoc_trust: TrustStore
+) -> None:
+    report = assert_fails_verification(
+        io.BytesIO(_tamper(signed)), edoc_trust, sub_indication="HASH_FAILURE"
+    )
+    assert report.indication == "TOTAL-FAILED"
 
 
 def test_assert_fails_verification_matches_indication_and_sub_indication(

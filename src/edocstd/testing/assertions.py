@@ -213,16 +213,25 @@ def assert_verifies(
     defaults to ``Policy(revocation="none")``: a test that cares about revocation passes its
     own policy and ``crls`` / ``ocsp_responses``. ``at`` is the validation time.
 
+    ``data`` is read once and verified once: a file object works, an ``online`` policy asks
+    each OCSP responder and CRL server only as often as one verification does, and the
+    returned report is the one the assertion judged.
+
     Returns the :class:`~edocstd.VerifiedDocument` (what was signed, re-read).
     """
     __tracebackhide__ = True
+    from edocstd.errors import VerificationError
+
     verifier = _verifier(trust, policy, crls, ocsp_responses)
-    report = verifier.assess(data, at=at)
-    if not report.passed:
+    try:
+        return verifier.verify(data, at=at)
+    except VerificationError as exc:
+        # The verification error's own text is only the summary: the whole report replaces it,
+        # and the chained traceback would only repeat it.
         raise AssertionError(
-            "the signature did not verify / ลายมือชื่อไม่ผ่านการตรวจสอบ\n" + explain_verification(report)
-        )
-    return verifier.verify(data, at=at)
+            "the signature did not verify / ลายมือชื่อไม่ผ่านการตรวจสอบ\n"
+            + explain_verification(exc.report)
+        ) from None
 
 
 def assert_fails_verification(
