@@ -26,6 +26,7 @@ from edocstd.errors import VerificationError
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm, Transform
 from edocstd.sign._c14n import digest_tree
 from edocstd.sign._sign import sign
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.pki import TestPKI, new_key
 from edocstd.testing.samples import sample_xml
 from edocstd.verify import Indication, Policy, SubIndication, TrustStore, Verifier
@@ -711,17 +712,17 @@ def test_attack_gets_the_exact_outcome_and_no_content(
 
 def test_genuine_inputs_of_the_suite_pass(ctx: Ctx, strict: Verifier) -> None:
     # The suite's baselines verify, so every failure above is caused by the attack itself.
-    assert strict.assess(ctx.edoc).passed
-    assert strict.assess(ctx.plain).passed
+    assert_verifies(ctx.edoc, strict)
+    assert_verifies(ctx.plain, strict)
     lenient = Verifier(trust=strict.trust, policy=Policy(revocation="none", min_level=None))
-    assert lenient.assess(ctx.xmldsig).passed
+    assert_verifies(ctx.xmldsig, lenient)
 
 
 def test_forger_output_verifies_when_nothing_hostile_is_done(ctx: Ctx, strict: Verifier) -> None:
     # Guards the suite against a broken forger (which would make every re-signed case fail
     # for the wrong reason).
-    assert strict.assess(resign(ctx.plain, ctx.key)).passed
-    assert strict.assess(resign(ctx.edoc, ctx.key)).passed
+    assert_verifies(resign(ctx.plain, ctx.key), strict)
+    assert_verifies(resign(ctx.edoc, ctx.key), strict)
 
 
 @pytest.mark.parametrize("build", [sha1_downgrade, md5_downgrade])
@@ -731,8 +732,7 @@ def test_legacy_algorithms_pass_only_under_legacy_policy_and_are_flagged(
     legacy = Verifier(
         trust=trust, policy=Policy(revocation="none", require_schema=False, allow_legacy=True)
     )
-    report = legacy.assess(build(ctx))
-    assert report.passed, report.summary_en()
+    report = assert_verifies(build(ctx), legacy).report
     assert report.signatures[0].legacy
     assert "legacy" in report.summary_en()
 
@@ -751,7 +751,7 @@ def test_comment_injection_verifies_but_returned_content_has_no_comment(
     # caller receives must be what was signed, without the injected comment.
     data = ctx.edoc.replace(b"<ec:ID>", b"<ec:ID><!--injected-->", 1)
     assert b"injected" in data
-    verified = verifier.verify(data)
+    verified = assert_verifies(data, verifier)
     assert b"injected" not in verified.signed_bytes
     assert "injected" not in etree.tostring(verified.tree).decode()
     assert verified.document is not None
@@ -759,7 +759,7 @@ def test_comment_injection_verifies_but_returned_content_has_no_comment(
 
 def test_comment_inside_text_is_not_part_of_returned_text(ctx: Ctx, lenient: Verifier) -> None:
     data = ctx.plain.replace(b">INV-0001<", b">INV-<!--evil-->0001<", 1)
-    verified = lenient.verify(data)
+    verified = assert_verifies(data, lenient)
     number = verified.tree.getroot()[0]
     assert number.text == "INV-0001"
     assert len(number) == 0

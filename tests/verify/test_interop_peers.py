@@ -36,6 +36,7 @@ from edocstd._level import Level
 from edocstd._ns import DS, XADES
 from edocstd.sign._algorithms import C14N, DigestAlgorithm, SignatureAlgorithm
 from edocstd.sign._xades import issuer_serial_v2
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.pki import Issued, TestPKI
 from edocstd.testing.samples import sample_xml
 from edocstd.verify import Indication, Policy, SubIndication, TrustStore, Verifier
@@ -176,8 +177,7 @@ def test_plain_xmldsig_signed_by_xmlsec1_verifies(
         digest=DigestAlgorithm.SHA256,
     )
     signed = _xmlsec1_sign(tpl, key, pki_dir, tmp_path)
-    report = any_level.assess(signed)
-    assert report.passed, report.summary_en()
+    report = assert_verifies(signed, any_level).report
     sig = report.signatures[0]
     assert sig.level is Level.XMLDSIG
     assert "not AdES" in report.summary_en()
@@ -201,7 +201,7 @@ def test_xades_bb_signed_by_xmlsec1_from_a_template_verifies(
         xades=issued,
     )
     signed = _xmlsec1_sign(tpl, key, pki_dir, tmp_path)
-    verified = verifier.verify(signed)
+    verified = assert_verifies(signed, verifier)
     assert verified.report.signatures[0].level is Level.B_B
     assert verified.document is not None
 
@@ -224,8 +224,7 @@ def test_etda_deployed_form_verifies(
     )
     signed = _xmlsec1_sign(tpl, "rsa", pki_dir, tmp_path)
     assert b"SigningCertificateV2" not in signed and b"DataObjectFormat" not in signed
-    report = verifier.assess(signed)
-    assert report.passed, report.summary_en()
+    report = assert_verifies(signed, verifier).report
     assert report.signatures[0].algorithm == "rsa-sha512"
 
 
@@ -280,8 +279,7 @@ def test_plain_xmldsig_signed_by_signxml_verifies(
         c14n_algorithm=method.value,
     )
     root = signer.sign(etree.fromstring(sample_xml()), key=issued.key_pem, cert=_certs(issued, pki))
-    report = any_level.assess(etree.tostring(root))
-    assert report.passed, report.summary_en()
+    assert_verifies(etree.tostring(root), any_level)
 
 
 @pytest.mark.parametrize(
@@ -299,7 +297,7 @@ def test_xades_signed_by_signxml_verifies(
         signature_algorithm=algorithm, digest_algorithm="sha256", c14n_algorithm=method.value
     )
     root = signer.sign(etree.fromstring(sample_xml()), key=issued.key_pem, cert=_certs(issued, pki))
-    verified = verifier.verify(etree.tostring(root))
+    verified = assert_verifies(etree.tostring(root), verifier)
     assert verified.report.signatures[0].level is Level.B_B
     assert verified.document is not None
 
@@ -342,5 +340,4 @@ def test_xades_under_a_root_with_xml_lang_verifies(
     )
     signed = _xmlsec1_sign(tpl, "rsa", pki_dir, tmp_path)
     v = Verifier(trust=trust, policy=Policy(revocation="none", require_schema=False))
-    report = v.assess(signed)
-    assert report.passed, report.summary_en()
+    assert_verifies(signed, v)

@@ -21,6 +21,7 @@ from edocstd.schema._codec import dump
 from edocstd.sign._algorithms import C14N
 from edocstd.sign._sign import Cosign, sign
 from edocstd.sign._signer import Signer
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.samples import sample_xml
 from edocstd.testing.strategies import documents
@@ -35,10 +36,10 @@ def _eager_and_lazy(
 ) -> tuple[bytes, VerifiedDocument]:
     with monkeypatch.context() as m:
         m.setattr(_verifier, "_KEEP_SIGNED_MAX", 1 << 30)
-        eager = verifier.verify(signed).signed_bytes
+        eager = assert_verifies(signed, verifier).signed_bytes
     with monkeypatch.context() as m:
         m.setattr(_verifier, "_KEEP_SIGNED_MAX", 0)
-        lazy = verifier.verify(signed)
+        lazy = assert_verifies(signed, verifier)
     return eager, lazy
 
 
@@ -55,7 +56,7 @@ def test_large_document_signed_bytes_are_rebuilt_identical(
 
 
 def test_small_document_keeps_its_signed_bytes(signed_edoc: bytes, verifier: Verifier) -> None:
-    verified = verifier.verify(signed_edoc)
+    verified = assert_verifies(signed_edoc, verifier)
     assert verified._signed is not None
     assert "kept" in repr(verified)
 

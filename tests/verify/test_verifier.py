@@ -23,6 +23,7 @@ from edocstd.schema._parser import parse
 from edocstd.sign._sign import SchemaCheck, sign
 from edocstd.sign._signer import Signer
 from edocstd.sign._xmldsig import Cosign
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.samples import sample_document, sample_xml
 from edocstd.verify import (
@@ -134,7 +135,7 @@ def test_verifier_refuses_an_empty_trust_store_and_a_naive_time(trust: TrustStor
 def test_report_of_a_valid_signature_names_everything(
     signed_edoc: bytes, verifier: Verifier, pki: TestPKI
 ) -> None:
-    report = verifier.assess(signed_edoc)
+    report = assert_verifies(signed_edoc, verifier).report
     assert report.indication is Indication.TOTAL_PASSED
     assert report.indication == "TOTAL-PASSED"
     assert report.sub_indication is None
@@ -180,8 +181,7 @@ def test_report_to_dict_is_json_ready_and_summaries_are_bilingual(
 
 
 def test_plain_xmldsig_report_says_not_ades(signed_plain_xmldsig: bytes, lenient: Verifier) -> None:
-    report = lenient.assess(signed_plain_xmldsig)
-    assert report.passed
+    report = assert_verifies(signed_plain_xmldsig, lenient).report
     assert report.signatures[0].level is Level.XMLDSIG
     assert report.to_dict()["signatures"][0]["level_description"] == "XMLDSig, not AdES"
     assert "XMLDSig, not AdES" in report.summary_en()
@@ -250,7 +250,7 @@ def test_unsigned_document_fails(verifier: Verifier) -> None:
 def test_verified_edoc_is_re_read_from_the_signed_bytes(
     signed_edoc: bytes, verifier: Verifier
 ) -> None:
-    verified = verifier.verify(signed_edoc)
+    verified = assert_verifies(signed_edoc, verifier)
     assert verified.document == sample_document()
     assert b"Signature" not in verified.signed_bytes
     reread = parse(verified.signed_bytes)
@@ -261,7 +261,7 @@ def test_verified_edoc_is_re_read_from_the_signed_bytes(
 def test_non_edoc_xml_verifies_with_no_document_model(
     signed_plain: bytes, verifier: Verifier
 ) -> None:
-    verified = verifier.verify(signed_plain)
+    verified = assert_verifies(signed_plain, verifier)
     assert verified.document is None
     assert verified.tree.getroot().tag == "{urn:example:invoice}Invoice"
     assert b"INV-0001" in verified.signed_bytes
@@ -280,7 +280,7 @@ def test_invalid_edoc_fails_under_schema_policy_and_passes_without(
     assert "not a valid EDOC document" in report.message_en
     assert all(s.passed for s in report.signatures)
     loose = Verifier(trust=trust, policy=Policy(revocation="none", require_schema=False))
-    assert loose.assess(signed).passed
+    assert_verifies(signed, loose)
 
 
 def test_parallel_signatures_both_verify_and_content_excludes_them(
@@ -288,15 +288,14 @@ def test_parallel_signatures_both_verify_and_content_excludes_them(
 ) -> None:
     first = sign(sample_xml(), rsa_signer, cosign=Cosign.ALLOW)
     second = sign(first, signer_for(pki.signer_ec, pki))
-    report = verifier.assess(second)
-    assert report.passed, report.summary_en()
+    verified = assert_verifies(second, verifier)
+    report = verified.report
     assert len(report.signatures) == 2
     assert {s.signer for s in report.signatures} == {
         pki.signer.cert.subject.rfc4514_string(),
         pki.signer_ec.cert.subject.rfc4514_string(),
     }
     assert "except its signatures" in report.signatures[0].covers
-    verified = verifier.verify(second)
     assert b"Signature" not in verified.signed_bytes
     # Breaking one of them breaks the whole outcome.
     broken = second.replace(b"<ec:ID>", b"<ec:ID>X", 1)
@@ -308,23 +307,23 @@ def test_parallel_signatures_both_verify_and_content_excludes_them(
 
 
 def test_validation_time_is_settable(signed_edoc: bytes, verifier: Verifier, pki: TestPKI) -> None:
-    assert verifier.assess(signed_edoc, at=pki.now).passed
+    assert_verifies(signed_edoc, verifier, at=pki.now)
     later = pki.signer.cert.not_valid_after_utc + dt.timedelta(days=1)
     assert verifier.assess(signed_edoc, at=later).sub_indication is S.OUT_OF_BOUNDS_NO_POE
     earlier = pki.signer.cert.not_valid_before_utc - dt.timedelta(days=1)
     assert verifier.assess(signed_edoc, at=earlier).sub_indication is S.NOT_YET_VALID
     # A cached pass never leaks into a later validation time.
-    assert verifier.assess(signed_edoc, at=pki.now).passed
+    assert_verifies(signed_edoc, verifier, at=pki.now)
 
 
 def test_verification_works_inside_a_running_event_loop(
     signed_edoc: bytes, trust: TrustStore
 ) -> None:
-    async def inner() -> bool:
+    async def inner() -> None:
         v = Verifier(trust=trust, policy=Policy(revocation="none"))
-        return v.assess(signed_edoc).passed
+        assert_verifies(signed_edoc, v)
 
-    assert asyncio.run(inner())
+    asyncio.run(inner())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,8 +348,7 @@ def test_offline_without_data_is_indeterminate_with_advice(
 def test_offline_with_caller_crls_passes_and_says_good(
     signed_edoc: bytes, trust: TrustStore, crls: tuple[bytes, bytes]
 ) -> None:
-    report = Verifier(trust=trust, crls=crls).assess(signed_edoc)
-    assert report.passed, report.summary_en()
+    report = assert_verifies(signed_edoc, Verifier(trust=trust, crls=crls)).report
     assert report.signatures[0].revocation == "good"
 
 
@@ -358,7 +356,7 @@ def test_crls_may_be_given_as_pem(
     signed_edoc: bytes, trust: TrustStore, crls: tuple[bytes, bytes]
 ) -> None:
     pems = [x509.load_der_x509_crl(c).public_bytes(serialization.Encoding.PEM) for c in crls]
-    assert Verifier(trust=trust, crls=pems).assess(signed_edoc).passed
+    assert_verifies(signed_edoc, Verifier(trust=trust, crls=pems))
 
 
 def test_revoked_signer_without_poe_is_revoked_no_poe(
@@ -424,10 +422,10 @@ def test_revocation_source_is_pluggable(
             return RevocationData(crls=crls)
 
     v = Verifier(trust=trust, policy=Policy(revocation="online"), revocation_source=Fetcher())
-    assert v.assess(signed_edoc).passed
+    assert_verifies(signed_edoc, v)
     assert seen
     offline = OfflineRevocation(RevocationData(crls=crls))
-    assert Verifier(trust=trust, revocation_source=offline).assess(signed_edoc).passed
+    assert_verifies(signed_edoc, Verifier(trust=trust, revocation_source=offline))
 
 
 def test_signer_certificate_is_taken_from_keyinfo_order_independently(
@@ -437,8 +435,7 @@ def test_signer_certificate_is_taken_from_keyinfo_order_independently(
     data = resign(
         signed_plain, pki.signer.key, certs=[pki.intermediate.cert, pki.signer.cert], named=1
     )
-    report = lenient.assess(data)
-    assert report.passed, report.summary_en()
+    report = assert_verifies(data, lenient).report
     assert report.signatures[0].signer == pki.signer.cert.subject.rfc4514_string()
 
 
@@ -458,8 +455,7 @@ def test_offline_uses_revocation_values_carried_in_the_document(
     for crl in crls:
         etree.SubElement(values, f"{X}EncapsulatedCRLValue").text = base64.b64encode(crl).decode()
     data = etree.tostring(root)
-    report = Verifier(trust=trust).assess(data)
-    assert report.passed, report.summary_en()
+    report = assert_verifies(data, Verifier(trust=trust)).report
     assert report.signatures[0].revocation == "good"
 
 
@@ -491,8 +487,8 @@ def test_offline_accepts_a_caller_supplied_ocsp_response() -> None:
     trust = TrustStore.from_pem(pki.trust_pem())
     at = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     root_crl = pki.crl(issuer=pki.root)
-    report = Verifier(trust=trust, crls=[root_crl], ocsp_responses=[der]).assess(signed, at=at)
-    assert report.passed, report.summary_en()
+    verifier = Verifier(trust=trust, crls=[root_crl], ocsp_responses=[der])
+    report = assert_verifies(signed, verifier, at=at).report
     assert report.signatures[0].revocation == "good"
     # Without the response, the same validation is indeterminate.
     without = Verifier(trust=trust, crls=[root_crl]).assess(signed, at=at)

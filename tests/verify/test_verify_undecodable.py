@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import edocstd
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.pki import TestPKI
 
 SAMPLE = Path(__file__).parents[1] / "vectors" / "schema" / "valid-full.edoc.xml"
@@ -34,7 +35,7 @@ def test_undecodable_attachment_gives_no_document_and_no_document_error(
     signed = edocstd.sign(xml.replace(GOOD, content), edoc_signer, schema=edocstd.SchemaCheck.SKIP)
     verifier = edocstd.Verifier(edoc_trust, edocstd.Policy(revocation="none", require_schema=False))
 
-    verified = verifier.verify(signed)
+    verified = assert_verifies(signed, verifier)
 
     assert verified.report.passed
     assert verified.document is None
