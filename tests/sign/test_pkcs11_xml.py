@@ -12,6 +12,7 @@ from edocstd.sign._algorithms import SignatureAlgorithm
 from edocstd.sign._pkcs11 import open_pkcs11_key
 from edocstd.sign._sign import sign
 from edocstd.sign._signer import Signer
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.softhsm import SoftHSM, SoftHSMError, SoftHSMToken, find_softhsm_module
 from edocstd.verify._policy import Policy
@@ -68,8 +69,7 @@ def signer_for(token: tuple[SoftHSM, SoftHSMToken]) -> Iterator[dict[str, Signer
 
 def _verify_in_edocstd(signed: bytes, pki: TestPKI) -> None:
     verifier = Verifier(TrustStore.from_pem(pki.trust_pem()), Policy(revocation="none"))
-    verified = verifier.verify(signed)
-    assert verified.report.indication == "TOTAL-PASSED"
+    assert_verifies(signed, verifier)
 
 
 @pytest.mark.parametrize(

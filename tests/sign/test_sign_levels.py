@@ -31,6 +31,7 @@ from edocstd.sign._bigtext import BIG_TEXT
 from edocstd.sign._sign import Cosign, SchemaCheck, complete, external_signer, prepare, sign
 from edocstd.sign._sign import sign_file as sign_file_
 from edocstd.sign._signer import Signer
+from edocstd.testing.assertions import assert_verifies
 from edocstd.testing.services import TestServices
 from edocstd.verify import Policy, TrustStore, Verifier
 
@@ -72,8 +73,7 @@ def _passes_b_b(env: TestServices, doc: bytes) -> None:
         trust=TrustStore.from_pem(env.pki.trust_pem()),
         policy=Policy(require_schema=False, revocation="none", min_level="B-B"),
     )
-    report = verifier.assess(doc)
-    assert str(report.indication) == "TOTAL-PASSED", report.summary_en()
+    assert_verifies(doc, verifier)
 
 
 @pytest.mark.parametrize("level", LONG_TERM, ids=lambda level: level.value)
@@ -340,7 +340,6 @@ def test_a_file_signed_at_a_level_verifies_offline_once_every_service_is_stopped
         policy=Policy(revocation="offline", min_level=level.value),
         crls=crls,
     )
-    report = verifier.assess(out)
-    assert report.passed, report.summary_en()
+    report = assert_verifies(out, verifier).report
     (sig,) = report.signatures
     assert sig.level is level
