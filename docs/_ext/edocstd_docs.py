@@ -11,17 +11,38 @@
     ``edocstd COMMAND --help``), so the page and the command cannot drift apart. The directive
     takes no content, and the build warns (and so fails under ``-W``) when an argument has no
     help text.
+
+Python cross-references, type names in signatures above all, are read the way Python reads
+them in their own module. Modules that use ``from __future__ import annotations`` and import
+some names for type checking only leave autodoc with the annotation text as written
+(``dt.datetime``, ``HttpClient | None``). A reference that finds no target, or several, is
+looked up among the imports of the module that wrote it and linked under that full name, or
+under the public name the same object is documented as (``edocstd.Document`` is described as
+``edocstd.model.Document``). A type variable is shown as plain text (it has no page of its
+own), and so is a name of a library matched by ``nitpick_ignore_regex``. Anything else that
+does not resolve still warns.
+
+``.. autoclass:: Name()`` (an empty signature) marks a class that callers get from the library
+and do not build: its constructor's parameters are not listed either.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import functools
+import importlib
+import inspect
+import re
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.addnodes import desc, desc_signature, pending_xref
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -146,8 +167,182 @@ class CliDirective(SphinxDirective):
         return out
 
 
+@functools.cache
+def _imports(module_name: str) -> dict[str, str]:
+    """Local name -> full name for every import in a module, ``TYPE_CHECKING`` ones included."""
+    try:
+        module = importlib.import_module(module_name)
+        tree = ast.parse(inspect.getsource(module))
+    except (ImportError, OSError, TypeError, SyntaxError):
+        return {}
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    names[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _qualified(module_name: str, target: str) -> str | None:
+    """The full name of ``target`` as written in ``module_name`` (``dt.datetime`` there)."""
+    head, _, rest = target.partition(".")
+    imported = _imports(module_name).get(head)
+    if imported is not None:
+        return f"{imported}.{rest}" if rest else imported
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    if hasattr(module, head):
+        return f"{module_name}.{target}"
+    return target if _lookup(target) is not None else None
+
+
+def _lookup(full_name: str) -> object | None:
+    """The object a dotted name stands for; attributes win over submodules of the same name."""
+    parts = full_name.split(".")
+    try:
+        obj: object = importlib.import_module(parts[0])
+    except ImportError:
+        return None
+    for n, attr in enumerate(parts[1:], 2):
+        if hasattr(obj, attr):
+            obj = getattr(obj, attr)
+            continue
+        try:
+            obj = importlib.import_module(".".join(parts[:n]))
+        except ImportError:
+            return None
+    return obj
+
+
+def _defining_module(node: nodes.Element) -> str | None:
+    """The module whose source wrote the annotation: that of the object documented around it."""
+    context: str | None = node.get("py:module")
+    parent = node.parent
+    while parent is not None and not isinstance(parent, desc):
+        parent = parent.parent
+    if parent is None:
+        return context
+    signature = next(iter(parent.findall(desc_signature)), None)
+    if signature is None or not signature.get("fullname"):
+        return context
+    obj = _lookup(".".join(filter(None, [signature.get("module"), signature["fullname"]])))
+    obj = getattr(obj, "fget", obj)  # a property's annotations are its getter's
+    module = getattr(obj, "__module__", None)
+    return module if isinstance(module, str) else context
+
+
+def _documented_as(env: BuildEnvironment, obj: object) -> str | None:
+    """The name under which the docs describe ``obj`` (a class, function or module), if any."""
+    if not (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj)):
+        return None
+    py = env.get_domain("py")
+    objects: dict[str, Any] = py.objects  # type: ignore[attr-defined]
+    for name, entry in objects.items():
+        if not entry.aliased and _lookup(name) is obj:
+            return name
+    return None
+
+
+def _matches(env: BuildEnvironment, node: pending_xref, target: str) -> int:
+    """How many objects the py domain would take ``node`` to mean, as Sphinx counts them."""
+    py = env.get_domain("py")
+    found = py.find_obj(  # type: ignore[attr-defined]
+        env,
+        node.get("py:module"),
+        node.get("py:class"),
+        target,
+        node["reftype"],
+        1 if node.get("refspecific") else 0,
+    )
+    canonical = [entry for entry in found if not entry[1].aliased]
+    return len(canonical) if len(found) > 1 else len(found)
+
+
+class QualifyNames(SphinxPostTransform):
+    """Give a Python reference that finds no target, or several, the full name its module means.
+
+    Runs before the references are resolved. A reference that already finds exactly one
+    target is left alone; one that the module's own imports turn into a documented name is
+    pointed at that name.
+    """
+
+    default_priority = 5  # before sphinx.transforms.post_transforms.ReferencesResolver (10)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in self.document.findall(pending_xref):
+            if node.get("refdomain") != "py" or _matches(self.env, node, node["reftarget"]) == 1:
+                continue
+            name = _documented_name(self.env, node)
+            if name is not None:
+                node["reftarget"] = name
+                node["refspecific"] = False
+
+
+def _documented_name(env: BuildEnvironment, node: pending_xref) -> str | None:
+    target = node["reftarget"]
+    module_name = _defining_module(node)
+    qualified = _qualified(module_name, target) if module_name else None
+    if qualified is None:
+        return None
+    py = env.get_domain("py")
+    if qualified in py.objects:  # type: ignore[attr-defined]
+        return qualified
+    return _documented_as(env, _lookup(qualified))
+
+
+def _leave_as_text(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.TextElement
+) -> nodes.Element | None:
+    """Show a type variable, or a name of a library the docs do not link to, as plain text."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"]
+    module_name = _defining_module(node)
+    qualified = (_qualified(module_name, target) if module_name else None) or target
+    if isinstance(_lookup(qualified), TypeVar):
+        return contnode
+    if any(
+        re.fullmatch(types, f"py:{node['reftype']}") and re.fullmatch(names, qualified)
+        for types, names in app.config.nitpick_ignore_regex
+    ):
+        return contnode
+    return None
+
+
+def _hide_constructor_types(
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: object,
+    options: object,
+    signature: str | None,
+    return_annotation: str | None,
+) -> None:
+    """Leave out the parameter types of a class shown as ``.. autoclass:: Name()``.
+
+    The empty signature says that callers get such objects from the library and do not build
+    them, so their constructor's parameters (private ones included) are not documented.
+    """
+    if what in ("class", "exception") and signature in ("", "()"):
+        annotations = app.env.current_document.autodoc_annotations
+        annotations.pop(name, None)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directives."""
+    """Register the directives and the annotation resolver."""
     app.add_directive("edocstd-rules", RulesDirective)
     app.add_directive("edocstd-cli", CliDirective)
+    app.add_post_transform(QualifyNames)
+    app.connect("missing-reference", _leave_as_text)
+    # After sphinx.ext.autodoc.typehints has recorded the annotations (priority 500).
+    app.connect("autodoc-process-signature", _hide_constructor_types, priority=600)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,7 +9,7 @@
 * :class:`HttpFetcherBackend` lets pyhanko-certvalidator fetch through the same transport
   (the verifier's "online" revocation mode).
 * :func:`extend` / :func:`augmenter` raise XAdES signatures to B-T, B-LT and B-LTA, and
-  :func:`validate_timestamps` checks their time-stamps (see :mod:`edocstd.ltv._levels`).
+  :func:`validate_timestamps` checks their time-stamps.
 * :func:`assess_long_term` judges a signer at its best signature time (proof of existence);
   :func:`check_timestamps`, :func:`best_signature_time` and :func:`judge_revocation` are its
   steps, which the verifier runs for every B-T, B-LT and B-LTA signature.

@@ -718,10 +718,11 @@ def augmenter(
     extra_certs: Sequence[CertLike] = (),
     method: C14N = C14N.EXC,
 ) -> Callable[[etree._ElementTree, etree._Element], None]:
-    """A callable that raises one signature to ``level`` (B-T, B-LT or B-LTA), for
-    :func:`edocstd.sign._sign.augment`. Existing levels are kept: a B-T signature is not
-    stamped again, and a B-LTA gets one more archive time-stamp (with the validation data
-    of the previous ones first)."""
+    """A callable that raises one signature to ``level`` (B-T, B-LT or B-LTA), given the
+    document tree and the ``ds:Signature`` element: what :func:`extend` applies to each
+    signature, and what :func:`edocstd.sign` applies to a new one above B-B. Existing levels
+    are kept: a B-T signature is not stamped again, and a B-LTA gets one more archive
+    time-stamp (with the validation data of the previous ones first)."""
     if level not in (Level.B_T, Level.B_LT, Level.B_LTA):
         raise ValueError(f"cannot extend to {level.value}")
     if tsa is None:

@@ -187,6 +187,31 @@ class PreparedSignature:
     The object holds the parsed document, so keep it only as long as the signing takes.
     For levels above B-B it also holds what :func:`complete` needs to add the unsigned
     properties (time-stamping authority, transport, extra certificates).
+
+    .. attribute:: data_to_sign
+       :type: bytes
+
+       The canonical ``ds:SignedInfo``: the exact message to sign.
+
+    .. attribute:: algorithm
+       :type: ~edocstd.SignatureAlgorithm
+
+       The signature method the value must be made with.
+
+    .. attribute:: certificate
+       :type: ~cryptography.x509.Certificate
+
+       The signer's certificate, as the signature names it.
+
+    .. attribute:: signing_time
+       :type: ~datetime.datetime
+
+       The signing time (written as ``xades:SigningTime`` from B-B up).
+
+    .. attribute:: signature_id
+       :type: str
+
+       The ``Id`` of the ``ds:Signature`` element being made.
     """
 
     data_to_sign: bytes
@@ -507,7 +532,7 @@ def prepare(
     """Step 1 of external signing: build the signature and return what must be signed.
 
     Takes the same arguments as :func:`sign`; ``signer`` only needs its certificate and chain
-    (see :func:`external_signer`). Sign ``result.data_to_sign`` (or ``result.digest_to_sign()``)
+    (its key is not used). Sign ``result.data_to_sign`` (or ``result.digest_to_sign()``)
     with ``result.algorithm`` elsewhere, then call :func:`complete`. For levels above B-B,
     :func:`complete` time-stamps (and gathers validation data) once the value is in.
     """

@@ -19,7 +19,7 @@ the module is initialised, and it only sees the tokens that exist at that moment
 * :meth:`SoftHSM.activate` sets ``SOFTHSM2_CONF`` for the calling process. If edocstd has
   already loaded the module in this process (an earlier test's SoftHSM), it is restarted so that
   it reads the new configuration, which needs every key opened through it to be closed first.
-  Call :meth:`activate` after creating the tokens of a test, and before opening keys.
+  Call :meth:`SoftHSM.activate` after creating the tokens of a test, and before opening keys.
 
 A pytest fixture is a thin wrapper: create, init, import, activate, yield, close keys.
 
