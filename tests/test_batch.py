@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import threading
@@ -245,9 +246,10 @@ def test_each_worker_builds_its_verifier_once_for_many_chunks(
     marker = tmp_path / "builds.txt"
     monkeypatch.setattr(edocstd.verify, "Verifier", _record_builds(marker))
     monkeypatch.setattr(batch, "_VERIFIERS", {})
-    # Fork start: the workers inherit the patched class and the empty cache.
+    # Fork start, asked for by name (it is no longer the default everywhere): the workers must
+    # inherit the patched class and the empty cache.
     with (
-        ProcessPoolExecutor(2) as pool,
+        ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool,
         batch.verify(corpus.ordered(), job, executor=pool, chunk_size=4) as run,
     ):
         outcomes = [r.outcome for r in run]
