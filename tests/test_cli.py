@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -163,3 +166,26 @@ def test_a_tsa_for_a_b_b_signature_is_a_usage_error(
     assert code == 2
     assert "B-B signature carries no time-stamp" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_command_whose_stdout_closes_early_exits_1_quietly(files: dict[str, Path]) -> None:
+    # Its output was not delivered, so not exit 0; and no traceback or message about the pipe.
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(
+        [sys.executable, "-m", "edocstd", "fingerprint", str(files["good"]), str(files["bad"])],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    os.close(write)
+    assert proc.returncode == 1
+    assert proc.stderr == b""
+
+
+def test_validate_and_verify_help_states_the_exit_codes() -> None:
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("validate", "verify"):
+        epilog = sub.choices[name].epilog or ""
+        assert "exit codes" in epilog and "130" in epilog and "never 0" in epilog

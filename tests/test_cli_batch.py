@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import io
 import json
 import os
 import pty
@@ -10,7 +13,10 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +25,7 @@ import jsonschema
 import pytest
 
 from _batch_corpus import Corpus, signed_documents, validate_corpus, verify_corpus
+from edocstd import _clirun, batch
 from edocstd._level import Level
 from edocstd.cli import _verify_summary, main
 from edocstd.sign._sign import sign
@@ -237,16 +244,18 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(validate_dir: Corpus) -> 
     assert "\x1b[" not in proc.stderr  # no terminal control sequences at all
 
 
-def test_progress_bar_with_rate_and_eta_on_a_terminal(validate_dir: Corpus) -> None:
+def test_progress_bar_with_rate_and_eta_on_a_terminal(validate_dir: Corpus, tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     part = str(validate_dir.root / "part02")
-    proc = subprocess.Popen(
-        _cli("validate", part, "--jobs", "2", "-q"),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=secondary,
-        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
-    )
+    lines = tmp_path / "stdout.txt"
+    with open(lines, "wb") as stdout:
+        proc = subprocess.Popen(
+            _cli("validate", part, "--jobs", "2"),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=secondary,
+            env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+        )
     os.close(secondary)
     seen = b""
     while True:
@@ -265,6 +274,58 @@ def test_progress_bar_with_rate_and_eta_on_a_terminal(validate_dir: Corpus) -> N
     text = seen.decode("utf-8", "replace")
     assert "docs/s" in text and "ETA" in text
     assert "250/250" in text
+    # The bar draws on standard error; the per-input lines stay on standard output (a file
+    # here), never drawn through the bar onto the terminal.
+    out = lines.read_text("utf-8")
+    valid = [p for p in validate_dir.ordered() if p.startswith(part + os.sep)]
+    valid = [p for p in valid if validate_dir.expected[p] == "valid"]
+    assert valid and out.count(": valid\n") == len(valid)
+    assert all(f"{p}: valid\n" in out for p in valid)
+    assert ": valid" not in text
+
+
+class _Clock:
+    """A clock the test moves by hand: the bar's rate and ETA follow from it alone."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _render(bar: Any) -> str:
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    console.print(bar.get_renderable())
+    text: str = console.file.getvalue()
+    return text
+
+
+@pytest.mark.parametrize(
+    ("per_tick", "rate", "eta"),
+    [(40, "40 docs/s", "0:00:05"), (3, "3.0 docs/s", "0:01:07")],
+)
+def test_the_progress_bar_shows_the_measured_rate_and_the_time_left(
+    per_tick: int, rate: str, eta: str
+) -> None:
+    from rich.console import Console
+
+    clock = _Clock()
+    bar = _clirun._make_bar(Console(file=io.StringIO()), redirect_stdout=False, get_time=clock)
+    task = bar.add_task("verify", total=per_tick * 2 + 200)
+    before = _render(bar)
+    assert "– docs/s" in before and "ETA -:--:--" in before  # nothing measured yet
+    for _ in range(2):
+        clock.now += 1.0
+        bar.advance(task, per_tick)
+    # per_tick documents a second, 200 to go: the ETA is 200 / per_tick seconds, rounded up.
+    shown = _render(bar)
+    assert re.search(r"\d[\d,.]* docs/s", shown)
+    assert re.search(r"ETA \d+:\d\d:\d\d", shown)
+    assert rate in shown and f"ETA {eta}" in shown
+    assert f"{per_tick * 2}/{per_tick * 2 + 200}" in shown
 
 
 # --------------------------------------------------------------------------- Ctrl-C
@@ -320,6 +381,228 @@ def test_ctrl_c_stops_cleanly_and_the_report_keeps_every_finished_result(
     # The summary counts what the report holds.
     total = _summary(err)[("Total", "")]
     assert total == len(records)
+
+
+class _HoldOne(Executor):
+    """Threads run every task but one, which waits unstarted (so cancellable) for release."""
+
+    def __init__(self, position: int) -> None:
+        self._pool = ThreadPoolExecutor(2)
+        self._position = position
+        self._submitted = 0
+        self.held: Future[Any] | None = None
+        self._call: Callable[[], Any] | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self._submitted += 1
+        if self._submitted - 1 == self._position:
+            self.held = Future()
+            self._call = functools.partial(fn, *args, **kwargs)
+            return self.held
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def release(self) -> None:
+        """Run the held task now, unless it was cancelled meanwhile."""
+        if self.held is None or self._call is None or not self.held.set_running_or_notify_cancel():
+            return
+        try:
+            self.held.set_result(self._call())
+        except BaseException as exc:
+            self.held.set_exception(exc)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_ctrl_c_keeps_results_that_finished_while_earlier_work_was_still_waiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first input's work is held back while every later chunk finishes; then Ctrl-C
+    # arrives. The later results were never handed out in input order (the first is missing),
+    # so only the stop path's cancel() can put them in the report.
+    corpus = validate_corpus(tmp_path / "docs", 40, unreadable=0, per_dir=40)
+    report = tmp_path / "report.jsonl"
+    executor = _HoldOne(0)
+    original = signal.getsignal(signal.SIGINT)
+    handler_missing = False
+    finished = 0
+    pressed = False
+
+    def start(_given: Executor, _chunk: int, progress: batch.Progress) -> batch.BatchRun[None]:
+        def count(n: int) -> None:
+            nonlocal finished, handler_missing, pressed
+            progress(n)
+            finished += n
+            if pressed or finished < len(corpus.expected) - 1:
+                return
+            pressed = True  # once: a second Ctrl-C would stop at once, not cleanly
+            # Every chunk but the held one has finished: press Ctrl-C, through the CLI's own
+            # handler (never pytest's, which would end the session).
+            if signal.getsignal(signal.SIGINT) is original:
+                handler_missing = True
+                executor.release()
+                return
+            os.kill(os.getpid(), signal.SIGINT)
+
+        # Chunks of 1, 2, 4, 4 …: all of them submitted at once (window), the first held.
+        return batch.validate(
+            batch.iter_files(opts.inputs),
+            executor=executor,
+            chunk_size=4,
+            window=16,
+            progress=count,
+        )
+
+    opts = _clirun.Options(
+        jobs=1,
+        report=str(report),
+        json=False,
+        quiet=True,
+        lang="en",
+        command="validate",
+        inputs=(str(corpus.root),),
+    )
+    # Only against a hang: if the stop never comes, the held work runs and the run ends whole.
+    guard = threading.Timer(120, executor.release)
+    guard.start()
+    try:
+        code = _clirun.run_many(opts, start, lambda r: {}, lambda r: None)
+    finally:
+        guard.cancel()
+        executor.release()
+        executor.shutdown()
+    _, err = capsys.readouterr()
+    assert not handler_missing, "the CLI's SIGINT handler was not installed during the run"
+    assert signal.getsignal(signal.SIGINT) is original  # and it is gone again
+    assert code == 130
+    assert executor.held is not None and executor.held.cancelled()
+    records = _report(report)
+    paths = corpus.ordered()
+    # Every finished result is kept; the gap is the first input, whose work was cancelled.
+    assert [r["index"] for r in records] == list(range(1, len(paths)))
+    assert [r["file"] for r in records] == paths[1:]
+    assert [r["outcome"] for r in records] == [corpus.expected[p] for p in paths[1:]]
+    assert "interrupted" in err
+    assert _summary(err)[("Total", "")] == len(paths) - 1
+
+
+# --------------------------------------------------------------------------- closed stdout
+
+
+def _small_pipe() -> tuple[int, int]:
+    """A pipe holding one page, so that a few kilobytes of output fill it."""
+    read, write = os.pipe()
+    fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 4096)
+    return read, write
+
+
+def test_a_run_cut_short_by_a_closed_stdout_exits_1_though_every_outcome_seen_was_positive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(40):
+        (docs / f"licence-{i:02d}.xml").write_bytes(sample_xml())
+    report = tmp_path / "report.jsonl"
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone: the first line written fails (a real EPIPE)
+    stdout = open(write, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdout", stdout)
+    # The second chunk (inputs 1 and 2) waits unstarted, so the run cannot have judged every
+    # input when the first line fails, however fast the rest goes.
+    executor = _HoldOne(1)
+
+    def start(_given: Executor, _chunk: int, progress: batch.Progress) -> batch.BatchRun[None]:
+        return batch.validate(
+            batch.iter_files([docs]), executor=executor, chunk_size=4, window=16, progress=progress
+        )
+
+    opts = _clirun.Options(
+        jobs=1,
+        report=str(report),
+        json=False,
+        quiet=False,
+        lang="en",
+        command="validate",
+        inputs=(str(docs),),
+    )
+    guard = threading.Timer(120, executor.release)  # only against a hang
+    guard.start()
+    try:
+        code = _clirun.run_many(opts, start, lambda r: {}, lambda r: print(f"{r.path}: valid"))
+    finally:
+        guard.cancel()
+        executor.release()
+        executor.shutdown()
+        monkeypatch.undo()
+        stdout.close()  # now on the null device: its flush cannot fail
+    assert code == 1  # every outcome seen was positive, but not every input was judged
+    assert executor.held is not None and executor.held.cancelled()
+    indexes = [r["index"] for r in _report(report)]
+    assert indexes[0] == 0 and 1 not in indexes and 2 not in indexes
+    assert indexes == sorted(set(indexes))
+
+
+@pytest.mark.parametrize(("first", "code"), [("invalid", 1), ("unreadable", 2)])
+def test_a_run_whose_reader_goes_away_stops_quietly_with_the_code_of_what_it_saw(
+    tmp_path: Path, first: str, code: int
+) -> None:
+    # The first input decides the code whether or not the rest was judged before the stop:
+    # an invalid one is exit 1, one that cannot be opened is exit 2, and never 0. The output,
+    # a line per input, is far more than the pipe holds, so the reader goes away mid-run.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(400):
+        (docs / f"licence-{i:04d}.xml").write_bytes(sample_xml())
+    if first == "unreadable":
+        (docs / "licence-0000.xml").unlink()
+        os.symlink(tmp_path / "missing", docs / "licence-0000.xml")
+    else:
+        (docs / "licence-0000.xml").write_bytes(sample_xml().replace(b"https://", b"http://"))
+    report = tmp_path / "report.jsonl"
+    read, write = _small_pipe()
+    proc = subprocess.Popen(
+        _cli("validate", str(docs), "--jobs", "2", "--report", str(report)),
+        stdin=subprocess.DEVNULL,
+        stdout=write,
+        stderr=subprocess.PIPE,
+    )
+    os.close(write)
+    head = b""
+    while b"\n" not in head:  # the first line, like `| head -1`
+        chunk = os.read(read, 4096)
+        assert chunk, "the run ended without output"
+        head += chunk
+    os.close(read)
+    _, err = proc.communicate(timeout=300)
+    shown = "licence-0000.xml: invalid" if first == "invalid" else "licence-0001.xml: valid"
+    assert head.startswith(f"{docs}/{shown}".encode())
+    assert proc.returncode == code
+    # Quiet: no traceback, no complaint about the closed pipe, no summary table.
+    assert b"Traceback" not in err and b"Exception ignored" not in err and b"Broken" not in err
+    assert b"Summary" not in err
+    records = _report(report)  # every line whole, in input order, each one a finished result
+    indexes = [r["index"] for r in records]
+    assert indexes[0] == 0 and indexes == sorted(set(indexes))
+    assert records[0]["outcome"] == first
+    assert {r["outcome"] for r in records[1:]} <= {"valid"}
+
+
+@pytest.mark.parametrize(("document", "code"), [("valid", 0), ("invalid", 1)])
+def test_a_stdout_closed_after_every_input_was_judged_keeps_the_exit_code(
+    tmp_path: Path, document: str, code: int
+) -> None:
+    path = tmp_path / "licence.xml"
+    good = sample_xml()
+    path.write_bytes(good if document == "valid" else good.replace(b"https://", b"http://"))
+    read, write = _small_pipe()
+    os.close(read)  # the reader is gone before the first (buffered, tiny) write
+    proc = subprocess.run(
+        _cli("validate", str(path)), stdout=write, stderr=subprocess.PIPE, check=False
+    )
+    os.close(write)
+    assert proc.returncode == code
+    assert b"Exception ignored" not in proc.stderr and b"Traceback" not in proc.stderr
 
 
 def test_verify_lines_read_as_the_report_summary_in_both_languages(pki: TestPKI) -> None:

@@ -9,11 +9,18 @@ Exit codes: 2 when any input could not be opened (a missing file, a dangling lin
 no permission) — even inside a walked directory, and even if others were negative, because the
 run did not judge every input; else 1 when any outcome was negative; else 0. No input at all
 (an empty directory) is exit 2 too: "everything passed" would be misleading.
+
+A reader that goes away (``edocstd verify DIR | head -1``) stops the run quietly, like Ctrl-C
+without the summary: work not started is cancelled and the report keeps every finished result.
+The exit code never says more than was checked: if every input had been judged by then, it is
+the usual one; if not, it is 2 when an input could not be opened, else 1 — never 0, since a
+script under ``set -o pipefail`` must not read a run cut short as "every document passed".
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -22,6 +29,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, TextIO
@@ -31,7 +39,7 @@ from edocstd import batch
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["EXIT_INTERRUPTED", "CliUsageError", "Options", "run_many"]
+__all__ = ["EXIT_INTERRUPTED", "CliUsageError", "Options", "run_many", "silence_stdout"]
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
@@ -99,32 +107,62 @@ def run_many(
         run = stack.enter_context(start(executor, CHUNK, ticker))
         ticker.target = stack.enter_context(_progress(terminal, total, opts))
 
+        stdout_closed = False  # the reader of standard output went away (``| head``)
+
         def emit(result: batch.BatchResult) -> None:
-            nonlocal done
+            nonlocal done, stdout_closed
             done += 1
             counts[_summary_key(result)] += 1
             if report is not None:
                 # Flushed per line, so an interrupted run keeps every finished result.
                 report.write(result.json_line())
                 report.flush()
-            if out is not None:
-                out.add(json_entry(result))
-            if result.unreadable:
-                print(f"edocstd: {result.error}", file=sys.stderr)
-            elif result.report is None:
-                print(f"edocstd: {result.path}: {result.error}", file=sys.stderr)
-            elif out is None and not opts.quiet:
-                human(result)
+            if stdout_closed:
+                return  # quiet from here on; the report still gets every finished result
+            try:
+                if out is not None:
+                    out.add(json_entry(result))
+                if result.unreadable:
+                    print(f"edocstd: {result.error}", file=sys.stderr)
+                elif result.report is None:
+                    print(f"edocstd: {result.path}: {result.error}", file=sys.stderr)
+                elif out is None and not opts.quiet:
+                    human(result)
+            except BrokenPipeError:
+                stdout_closed = True
+                run.stop()
 
         with _on_sigint(run.stop) as stopped:
             for result in run:
                 emit(result)
             interrupted = stopped()
-            if interrupted:
+            if interrupted or stdout_closed:
                 for result in run.cancel():
                     emit(result)
-        if out is not None:
-            out.close()
+        if not stdout_closed:
+            try:
+                if out is not None:
+                    out.close()
+                # Flushed here rather than at interpreter exit, so that a reader gone by now
+                # is seen while the exit code can still be chosen.
+                sys.stdout.flush()
+            except BrokenPipeError:
+                stdout_closed = True
+        if stdout_closed:
+            silence_stdout()
+
+    if stdout_closed:
+        # Quiet, as is usual for a closed pipe; the code never claims more than was judged
+        # (see the module docstring).
+        if interrupted:
+            return EXIT_INTERRUPTED
+        if done == 0 or any(key[0] == batch.Outcome.UNREADABLE for key in counts):
+            return EXIT_USAGE
+        if not _all_judged(opts.inputs, done) or any(
+            not batch.Outcome(key[0]).positive for key in counts
+        ):
+            return EXIT_NEGATIVE
+        return EXIT_OK
 
     if interrupted:
         print(
@@ -152,6 +190,30 @@ def run_many(
     if any(not batch.Outcome(key[0]).positive for key in counts):
         return EXIT_NEGATIVE
     return EXIT_OK
+
+
+def _all_judged(inputs: tuple[str, ...], done: int) -> bool:
+    """Whether ``done`` results cover every input (the walk stops after ``done + 1`` entries)."""
+    # Walked again rather than counted up front: the count is only needed on this rare path,
+    # and the walk is cheap beside judging the documents it lists.
+    return next(islice(batch.iter_files(inputs), done, None), None) is None
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device once its reader has gone away.
+
+    Python flushes standard output again at exit; with the pipe closed that flush would fail
+    after the exit code was chosen (a message on standard error and exit code 120).
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real descriptor (a test's capture, say): nothing flushes it at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 def _open_report(name: str | None) -> IO[bytes] | None:
@@ -230,14 +292,22 @@ def _progress(terminal: bool, total: int | None, opts: Options) -> Iterator[Call
         return
     from rich.console import Console
 
-    bar = _make_bar(Console(stderr=True))
+    # Per-input lines pass through the bar's console only when standard output is a terminal
+    # too (so they do not tear the bar); redirected to a file or a pipe, they must stay there.
+    bar = _make_bar(Console(stderr=True), redirect_stdout=sys.stdout.isatty())
     label = _t(opts.lang, "ตรวจสอบ" if opts.command == "verify" else "ตรวจความถูกต้อง", opts.command)
     task = bar.add_task(label, total=total)
     with bar:
         yield lambda n: bar.advance(task, n)
 
 
-def _make_bar(console: Any) -> Progress:
+def _make_bar(
+    console: Any, *, redirect_stdout: bool, get_time: Callable[[], float] | None = None
+) -> Progress:
+    """The progress bar: done/total, documents per second, elapsed time and ETA.
+
+    ``get_time`` is the bar's clock (rich's default, the monotonic clock, when None).
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -255,7 +325,10 @@ def _make_bar(console: Any) -> Progress:
 
         def render(self, task: Task) -> Text:
             speed = task.finished_speed or task.speed
-            return Text("– docs/s" if speed is None else f"{speed:,.0f} docs/s")
+            if speed is None:
+                return Text("– docs/s")
+            # A slow run (online revocation checks, say) must not read as "0 docs/s".
+            return Text(f"{speed:,.1f} docs/s" if speed < 10 else f"{speed:,.0f} docs/s")
 
     return Progress(
         TextColumn("{task.description}"),
@@ -267,6 +340,8 @@ def _make_bar(console: Any) -> Progress:
         TimeRemainingColumn(),
         console=console,
         transient=False,
+        redirect_stdout=redirect_stdout,
+        get_time=get_time,
     )
 
 

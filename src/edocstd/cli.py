@@ -12,6 +12,10 @@ are spread over ``--jobs`` worker processes (default: one per CPU); ``--report F
 JSON object per input (JSON Lines, in input order, flushed as results arrive); a progress bar
 shows on a terminal only, and a summary table goes to standard error. Ctrl-C stops cleanly: work
 not started is cancelled, every finished result is kept in the report, and the exit code is 130.
+If standard output closes during the run (``edocstd verify DIR | head -1``), the run stops the
+same way, quietly; the exit code is the usual one if every input had been judged by then, else
+2 if an input could not be opened, else 1 — never 0 for a run cut short.
+Any other command whose standard output closes early exits 1: its output was not delivered.
 The JSON Schemas of ``--json`` and of the report lines ship in ``edocstd/jsonschema/``.
 """
 
@@ -27,7 +31,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from edocstd._clirun import CliUsageError
+from edocstd._clirun import CliUsageError, silence_stdout
 from edocstd.errors import EdocError
 
 EXIT_OK = 0
@@ -391,6 +395,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- main
 
 
+_MANY_EPILOG = (
+    "exit codes: 0 when the outcome is positive for every input; 1 when it is negative for at"
+    " least one; 2 for a usage error, an input that cannot be opened, or no input at all; 130"
+    " when interrupted (Ctrl-C), the report keeping every finished result. If standard output"
+    " closes before the run ends (| head), the run stops quietly: the exit code is as above if"
+    " every input had been judged by then, else 2 if an input could not be opened, else 1,"
+    " never 0."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="edocstd",
@@ -418,7 +432,7 @@ def _parser() -> argparse.ArgumentParser:
             "--quiet", "-q", action="store_true", help="no line per input (summary and report only)"
         )
 
-    sp = sub.add_parser("validate", help="validate documents against EDOC 1.0")
+    sp = sub.add_parser("validate", help="validate documents against EDOC 1.0", epilog=_MANY_EPILOG)
     sp.add_argument(
         "files",
         nargs="+",
@@ -532,7 +546,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=_cmd_sign)
 
-    sp = sub.add_parser("verify", help="verify the signatures of documents")
+    sp = sub.add_parser("verify", help="verify the signatures of documents", epilog=_MANY_EPILOG)
     sp.add_argument(
         "files",
         nargs="+",
@@ -617,7 +631,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        code = func(args)
+        # Flushed here rather than at interpreter exit, so that a closed pipe is seen while the
+        # exit code can still be chosen (not a message and exit code 120 afterwards).
+        sys.stdout.flush()
+        return code
     except (_UsageError, CliUsageError) as exc:
         print(f"edocstd: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -628,7 +646,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("edocstd: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        # The reader went away (``| head``): quiet, as is usual, but not exit 0 — the command
+        # did not deliver its whole output. validate/verify choose their own code (_clirun).
+        silence_stdout()
+        return EXIT_NEGATIVE
     except Exception as exc:
         print(f"edocstd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_NEGATIVE
