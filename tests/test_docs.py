@@ -14,17 +14,28 @@ whose working directory is an empty temporary directory.
   into the working directory first, under its own name, as a reader who saved it would have it.
 
 Blocks in other languages (``text``, ``json``, ``xml``) show output or data and are not run.
+
+The examples in docstrings, which the API reference shows, run the same way: a module's ``::``
+blocks, in order, as the blocks of one page. The test gives each module what the text around
+its examples takes as given (a directory of documents, a trust store) and checks what they
+produce; see ``DOCSTRING_EXAMPLES``. Every such block is run here, run by another test, or
+listed with the reason it is not code.
+
+The build is nitpicky (``docs/conf.py``): a cross-reference that resolves to nothing fails it.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -243,6 +254,210 @@ def test_docs_build_with_warnings_as_errors(tmp_path: Path) -> None:
                 continue
             for option in action.option_strings:
                 assert option in cli_page, f"edocstd {name} {option} is not in the CLI reference"
+
+
+def test_a_reference_to_nothing_fails_the_build(tmp_path: Path) -> None:
+    """The docs' own configuration is nitpicky: an unresolved reference is a warning, so an error."""
+    source = tmp_path / "src"
+    shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns("_build", "*.md"))
+    (source / "index.md").write_text(
+        "# Page\n\n"
+        "```{py:function} edocstd.validate(source)\n```\n\n"
+        "{py:func}`edocstd.validate` resolves; {py:class}`datetime.datetime` is a standard\n"
+        "library name, left as text offline. {py:class}`edocstd.NoSuchThing` resolves to nothing.\n",
+        "utf-8",
+    )
+    done = _sphinx(source, tmp_path / "out")
+    assert done.returncode != 0
+    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1, done.stderr
+    assert "py:class reference target not found: edocstd.NoSuchThing" in warnings[0]
+
+
+@dataclass(frozen=True)
+class DocstringExamples:
+    """How the ``::`` examples in one module's docstrings are run.
+
+    ``setup`` runs before the first block and gives what the text around the examples takes as
+    given; ``check`` runs after the last and looks at what they made. ``not_run`` maps a
+    block's number (from 1) to why it is not run.
+    """
+
+    setup: str = ""
+    check: str = ""
+    not_run: dict[int, str] = field(default_factory=dict)
+
+
+_BATCH_SETUP = """
+from pathlib import Path
+
+import edocstd
+from edocstd import batch
+from edocstd.testing.pki import TestPKI
+from edocstd.testing.samples import sample_xml
+
+# The first example validates a directory "incoming/": two licences and a file that is not XML.
+Path("incoming").mkdir()
+Path("incoming/a.xml").write_bytes(sample_xml())
+Path("incoming/b.xml").write_bytes(sample_xml())
+Path("incoming/c.xml").write_bytes(b"not XML")
+
+# The Dask example verifies `paths` with `job`: signed licences, one of them changed.
+pki = TestPKI.generate()
+signer = edocstd.Signer.from_pem(pki.signer.key_pem, pki.signer.cert_pem, chain_pem=pki.chain_pem())
+signed = edocstd.sign(sample_xml(), signer)
+Path("signed").mkdir()
+paths = []
+for n in range(6):
+    path = Path("signed") / f"{n}.xml"
+    path.write_bytes(signed if n != 3 else signed.replace(b"2031-11-24", b"2036-11-24"))
+    paths.append(str(path))
+job = batch.VerifyJob(trust_pem=pki.trust_pem(), revocation="none")
+
+# `Client()` makes a local cluster sized to the machine. Here it is the one the batch tests
+# use, whatever the machine: two worker processes of one thread, on loopback, no dashboard.
+import dask.distributed
+
+
+class _Client(dask.distributed.Client):
+    def __init__(self, address=None, **kwargs):
+        if address is None:
+            kwargs = {
+                "n_workers": 2,
+                "threads_per_worker": 1,
+                "processes": True,
+                "host": "127.0.0.1",
+                "dashboard_address": None,
+                **kwargs,
+            }
+        super().__init__(address, **kwargs)
+
+
+dask.distributed.Client = _Client
+"""
+
+_BATCH_CHECK = """
+outcomes = [str(r.outcome) for r in results]
+assert outcomes == ["TOTAL-PASSED"] * 3 + ["TOTAL-FAILED"] + ["TOTAL-PASSED"] * 2, outcomes
+assert [r.path for r in results] == paths
+assert str(results[3].sub_indication) == "HASH_FAILURE", results[3].sub_indication
+"""
+
+_SOFTHSM_SETUP = """
+from pathlib import Path
+
+from edocstd.testing.pki import TestPKI
+
+tmp_path = Path("hsm")
+tmp_path.mkdir()
+pki = TestPKI.generate()
+"""
+
+_SOFTHSM_CHECK = """
+import edocstd
+from edocstd.testing.assertions import assert_verifies
+from edocstd.testing.samples import sample_xml
+
+assert_verifies(edocstd.sign(sample_xml(), signer), edocstd.TrustStore.from_pem(pki.trust_pem()))
+"""
+
+_STRATEGIES_SETUP = """
+from hypothesis import settings
+
+# Few examples: the example shows how to use the strategy; the strategy's own tests test it.
+settings.register_profile("docs", max_examples=5, deadline=None)
+settings.load_profile("docs")
+"""
+
+_STRATEGIES_CHECK = """
+test_my_archive_round_trips()
+"""
+
+# Every module whose docstrings hold ``::`` blocks, and what is done with them.
+DOCSTRING_EXAMPLES: dict[str, DocstringExamples | str] = {
+    "edocstd.batch": DocstringExamples(_BATCH_SETUP, _BATCH_CHECK),
+    "edocstd.testing.services": DocstringExamples(),
+    "edocstd.testing.softhsm": DocstringExamples(_SOFTHSM_SETUP, _SOFTHSM_CHECK),
+    "edocstd.testing.strategies": DocstringExamples(_STRATEGIES_SETUP, _STRATEGIES_CHECK),
+    # Run elsewhere, or not code:
+    "edocstd.testing.plugin": "run as an outside test suite by tests/testing/test_plugin.py",
+    "edocstd.testing.assertions": "run as an outside test suite by tests/testing/test_plugin.py",
+    "edocstd.errors": "the exception tree, drawn as text",
+}
+
+_LITERAL = re.compile(r"::\n\n((?:(?: {4}.*)?\n)+)")
+
+
+def literal_blocks(doc: str) -> list[str]:
+    """The ``::`` blocks of a reStructuredText docstring, dedented."""
+    return [textwrap.dedent(b) for b in _LITERAL.findall(doc)]
+
+
+def _docstrings(module: str) -> list[str]:
+    """The docstrings of a module, its classes and its functions, in source order.
+
+    Read from the source without importing it (``edocstd.__main__`` runs the command line).
+    """
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None, module
+    tree = ast.parse(Path(spec.origin).read_text("utf-8"))
+    nodes: list[ast.AST] = [tree]
+    nodes += [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    nodes.sort(key=lambda n: getattr(n, "lineno", 0))
+    docs = [ast.get_docstring(n) for n in nodes]  # type: ignore[arg-type]
+    return [d for d in docs if d]
+
+
+def _modules_with_examples() -> list[str]:
+    spec = importlib.util.find_spec("edocstd")
+    assert spec is not None and spec.origin is not None
+    root = Path(spec.origin).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if any(literal_blocks(d + "\n") for d in _docstrings(module)):
+            found.append(module)
+    return found
+
+
+def test_every_docstring_example_is_run_or_says_why() -> None:
+    assert sorted(_modules_with_examples()) == sorted(DOCSTRING_EXAMPLES)
+
+
+def _docstring_page(module: str, examples: DocstringExamples) -> str:
+    """A page whose blocks are the module's examples, between the test's setup and check."""
+    blocks = [b for d in _docstrings(module) for b in literal_blocks(d + "\n")]
+    assert blocks, f"{module} has no examples"
+    assert set(examples.not_run) <= set(range(1, len(blocks) + 1))
+    out = [f"# {module}\n"]
+    if examples.setup:
+        out.append(f"```python\n{examples.setup.strip()}\n```\n")
+    for n, block in enumerate(blocks, 1):
+        if n in examples.not_run:
+            out.append(f"% not run: {examples.not_run[n]}")
+        out.append(f"```python\n{block.strip()}\n```\n")
+    if examples.check:
+        out.append(f"```python\n{examples.check.strip()}\n```\n")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    "module", [m for m, e in DOCSTRING_EXAMPLES.items() if isinstance(e, DocstringExamples)]
+)
+def test_docstring_examples_run(module: str, tmp_path: Path) -> None:
+    examples = DOCSTRING_EXAMPLES[module]
+    assert isinstance(examples, DocstringExamples)
+    page = tmp_path / f"{module}.md"
+    page.write_text(_docstring_page(module, examples), "utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    done = _run_child(page, work)
+    assert done.returncode == 0, f"examples of {module} failed:\n{done.stdout}\n{done.stderr}"
 
 
 def _cli_site(tmp_path: Path, conf_extra: str, page: str) -> subprocess.CompletedProcess[str]:

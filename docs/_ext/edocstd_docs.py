@@ -337,12 +337,18 @@ def _hide_constructor_types(
         annotations.pop(name, None)
 
 
+def _connect_autodoc(app: Sphinx, config: object) -> None:
+    # Every extension is set up by now; a site without autodoc has no signatures to process.
+    if "sphinx.ext.autodoc" in app.extensions:
+        # After sphinx.ext.autodoc.typehints has recorded the annotations (priority 500).
+        app.connect("autodoc-process-signature", _hide_constructor_types, priority=600)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives and the annotation resolver."""
     app.add_directive("edocstd-rules", RulesDirective)
     app.add_directive("edocstd-cli", CliDirective)
     app.add_post_transform(QualifyNames)
     app.connect("missing-reference", _leave_as_text)
-    # After sphinx.ext.autodoc.typehints has recorded the annotations (priority 500).
-    app.connect("autodoc-process-signature", _hide_constructor_types, priority=600)
+    app.connect("config-inited", _connect_autodoc)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,9 +9,13 @@ free port, usable as a context manager, with ``.url``, ``.requests`` (a counter)
 :class:`TestServices` starts all three together with a :class:`~edocstd.testing.pki.TestPKI`
 whose certificates point at them, which is what most test suites want::
 
+    import datetime as dt
+
+    from edocstd.testing.services import TestServices
+
     with TestServices.start() as env:
-        env.revoke(env.pki.revoked_signer.cert, when)
-        ... env.tsa.url, env.ocsp.url, env.crl.url_for("intermediate") ...
+        env.revoke(env.pki.revoked_signer.cert, dt.datetime.now(dt.UTC))
+        print(env.tsa.url, env.ocsp.url, env.crl.url_for("intermediate"))
 
 The OCSP responder runs one ``openssl ocsp -reqin … -respout …`` per request behind the
 loopback handler, because OpenSSL 3.0's own ``-port`` server cannot be restricted to the

@@ -1,14 +1,18 @@
 """Throw-away SoftHSM2 tokens for tests: edocstd's own and integrators'.
 
 SoftHSM2 is a software PKCS#11 module (Debian package ``softhsm2``). This helper gives every
-test run its own token directory, so tests never touch the machine's tokens::
+test run its own token directory, so tests never touch the machine's tokens (``tmp_path`` is
+a directory of the test's own, ``pki`` a :class:`~edocstd.testing.pki.TestPKI`)::
+
+    from edocstd import Signer
+    from edocstd.testing.softhsm import SoftHSM
 
     hsm = SoftHSM.create(tmp_path)                  # writes softhsm2.conf + tokens/ there
     token = hsm.init_token("edoc-test")             # fresh token, random PINs
     hsm.import_key(token, pki.signer.key, label="signer", key_id=b"\\x01",
                    certificate=pki.signer.cert, extra_certificates=[pki.intermediate.cert])
     hsm.activate()                                  # point this process at it
-    key = open_pkcs11_key(token.uri(key_label="signer"), token.pin)
+    signer = Signer.from_pkcs11(token.uri(key_label="signer"), token.pin)
 
 SoftHSM2 reads ``SOFTHSM2_CONF`` (the configuration file that names the token directory) when
 the module is initialised, and it only sees the tokens that exist at that moment. So:
