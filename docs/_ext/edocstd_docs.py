@@ -300,8 +300,8 @@ def _documented_name(env: BuildEnvironment, node: pending_xref) -> str | None:
 
 
 def _leave_as_text(
-    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.TextElement
-) -> nodes.Element | None:
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.Node
+) -> nodes.Node | None:
     """Show a type variable, or a name of a library the docs do not link to, as plain text."""
     if node.get("refdomain") != "py":
         return None
@@ -314,6 +314,14 @@ def _leave_as_text(
         re.fullmatch(types, f"py:{node['reftype']}") and re.fullmatch(names, qualified)
         for types, names in app.config.nitpick_ignore_regex
     ):
+        if qualified != target and contnode.astext() == target:
+            # ``dt.datetime`` reads as ``datetime``, as a type autodoc could resolve would.
+            short = nodes.Text(qualified.rsplit(".", 1)[-1])
+            if not isinstance(contnode, nodes.Element):
+                return short
+            contnode = contnode.deepcopy()
+            contnode.clear()
+            contnode += short
         return contnode
     return None
 
