@@ -17,11 +17,13 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
-    # Two real worker processes, one thread each, on loopback only; no dashboard.
+    # Two real worker processes on loopback only, no dashboard; two threads each, as Dask
+    # gives by default on larger machines, so two tasks may start together in one fresh worker
+    # (which must still build its schema and verifier once).
     with (
         distributed.LocalCluster(
             n_workers=2,
-            threads_per_worker=1,
+            threads_per_worker=2,
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
@@ -50,7 +52,8 @@ def test_verify_on_dask_gives_the_local_results(tmp_path: Path, client: distribu
     paths = corpus.ordered()
     local = _local(batch.verify(paths, job, executor=batch.InlineExecutor()))
     executor = client.get_executor(pure=False)
-    remote = _local(batch.verify(paths, job, executor=executor, chunk_size=16))
+    window = 4 * sum(client.nthreads().values())  # Dask does not tell batch its width
+    remote = _local(batch.verify(paths, job, executor=executor, chunk_size=16, window=window))
     assert remote == local
     assert [r["outcome"] for r in remote] == [corpus.expected[p] for p in paths]
     # The work really ran in the two worker processes, not in this one.

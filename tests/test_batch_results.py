@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from _batch_corpus import validate_corpus, verify_corpus
+from _batch_corpus import signed_documents, validate_corpus, verify_corpus
 from edocstd import batch
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.samples import sample_xml
@@ -165,7 +165,7 @@ def test_a_file_name_that_is_not_utf8_still_gives_a_valid_utf8_line(
         assert json.loads(text) == json.loads(json.dumps(result.to_dict()))
 
 
-def test_reports_of_a_chunk_decode_once_and_each_result_gets_its_own(
+def test_each_group_of_reports_decodes_once_and_each_result_gets_its_own(
     tmp_path: Path, pki: TestPKI, job: batch.VerifyJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = verify_corpus(tmp_path, 48, pki, unreadable=2, per_dir=48)
@@ -179,7 +179,8 @@ def test_reports_of_a_chunk_decode_once_and_each_result_gets_its_own(
         results = list(run)
     decoded = _count_decodes(monkeypatch)
     # Eight threads read every report at once: each result still gets its own report, the
-    # same one on every read, and a chunk's reports are decoded once however many ask.
+    # same one on every read, and the reports of a chunk with one outcome and sub-indication
+    # are decoded once however many ask.
     with ThreadPoolExecutor(8) as threads:
         seen = list(threads.map(lambda r: [r.report for _ in range(3)], results * 8))
     for result, reads in zip(results * 8, seen, strict=True):
@@ -189,7 +190,108 @@ def test_reports_of_a_chunk_decode_once_and_each_result_gets_its_own(
     reports = [r.report for r in results if r.report is not None]
     assert len({id(report) for report in reports}) == len(reports)
     assert len(reports) == sum(not r.unreadable for r in results) > 40
-    with_reports = [
-        chunk for chunk in batch._chunks(results, 16) if any(not r.unreadable for r in chunk)
+    groups = sum(
+        len({(r.outcome, r.sub_indication) for r in chunk if not r.unreadable})
+        for chunk in batch._chunks(results, 16)
+    )
+    assert len(decoded) == groups > len(list(batch._chunks(results, 16)))
+
+
+def test_a_kept_failure_holds_only_the_failures_reports_of_its_chunk(
+    tmp_path: Path, pki: TestPKI, job: batch.VerifyJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = signed_documents(pki)
+    paths = []
+    for i in range(96):
+        path = tmp_path / f"doc{i:03d}.xml"
+        failing = i % 16 == 9
+        path.write_bytes(docs["TOTAL-FAILED/HASH_FAILURE" if failing else "TOTAL-PASSED"])
+        paths.append(path)
+    with batch.verify(paths, job, executor=batch.InlineExecutor(), chunk_size=16) as run:
+        kept = [r for r in run if not r.ok]  # the common way to keep what needs looking at
+    assert [r.index for r in kept] == [i for i in range(96) if i % 16 == 9]
+    decoded = _count_decodes(monkeypatch)
+    assert all(r.report is not None and r.report["sub_indication"] == "HASH_FAILURE" for r in kept)
+    # What each kept failure held on to was its own report, not its chunk's passing ones.
+    assert len(decoded) == len(kept)
+    monkeypatch.undo()
+    assert all(len(pickle.loads(blob)) == 1 for blob in decoded)
+
+
+class _Unpicklable:
+    """A report that cannot be serialised (it holds a lambda)."""
+
+    def __init__(self) -> None:
+        self.hook = lambda: None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+
+class _FailsOnce:
+    """A report whose first ``to_dict()`` fails."""
+
+    calls = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        _FailsOnce.calls += 1
+        if _FailsOnce.calls == 1:
+            raise MemoryError("first try")
+        return {"valid": True, "problems": []}
+
+
+def _items(n: int) -> list[tuple[int, str, None, None]]:
+    return [(i, f"doc{i}.xml", None, None) for i in range(n)]
+
+
+def test_a_report_that_cannot_be_serialised_spoils_only_its_own_input() -> None:
+    from edocstd._report import ValidationReport
+
+    collected = batch._Collected()
+    row = (batch.Outcome.VALID.value, None, None)
+    collected.add(row, ValidationReport())
+    collected.add(row, _Unpicklable())
+    collected.add(row, ValidationReport())
+    results = list(batch._unpack(_items(3), collected.packed()))
+    assert [r.outcome for r in results] == [
+        batch.Outcome.VALID,
+        batch.Outcome.ERROR,
+        batch.Outcome.VALID,
     ]
-    assert len(decoded) == len(with_reports) > 1
+    assert results[1].error and "internal error" in results[1].error
+    assert results[0].report == results[2].report == {"valid": True, "problems": []}
+
+
+def test_a_report_whose_conversion_fails_can_be_read_again() -> None:
+    collected = batch._Collected()
+    collected.add((batch.Outcome.VALID.value, None, None), _FailsOnce())
+    (result,) = batch._unpack(_items(1), collected.packed())
+    with pytest.raises(MemoryError):
+        _ = result.report
+    assert result.report == {"valid": True, "problems": []}
+
+
+class _CountingPool(ThreadPoolExecutor):
+    """A thread pool that counts the tasks given to it."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers)
+        self.submitted = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_the_default_window_follows_the_width_of_the_pool_given(tmp_path: Path) -> None:
+    files = []
+    for i in range(200):
+        path = tmp_path / f"doc{i:03d}.xml"
+        path.write_bytes(b"<not-edoc/>")
+        files.append(path)
+    with _CountingPool(12) as pool:
+        run = batch.validate(files, executor=pool, chunk_size=1)
+        # The run fills its window at once: four tasks per worker of this 12-thread pool.
+        assert pool.submitted == 48
+        with run:
+            assert sum(1 for _ in run) == 200

@@ -137,26 +137,29 @@ class BatchResult:
     ``output`` is the file written by ``sign``/``extend``. :meth:`json_line` is the result as
     one line of a JSON Lines report.
 
-    A worker serialises the reports of each chunk of inputs together, once; the collecting
-    process keeps them serialised, decodes a chunk's reports on the first access to
-    ``report`` of one of its results, and keeps each result's dict from then on. A caller that
-    looks only at outcomes and sub-indications costs the collecting process almost nothing per
-    document.
+    A worker serialises the reports of each chunk of inputs together, grouped by outcome and
+    sub-indication; the collecting process keeps them serialised, decodes a group on the first
+    access to ``report`` of one of its results, and keeps each result's dict from then on. A
+    caller that looks only at outcomes and sub-indications costs the collecting process almost
+    nothing per document. A result kept without its ``report`` having been read holds the
+    serialised reports of its group (the inputs of its chunk, at most :data:`CHUNK`, with the
+    same outcome and sub-indication): keeping only the failures of a run keeps only failures'
+    reports.
 
     Results are immutable (``report`` returns the same dict each time; treat it as read-only),
     compare equal when their fields do, and pickle.
     """
 
-    __slots__ = (
-        "_report",
-        "_source",
-        "error",
-        "index",
-        "outcome",
-        "output",
-        "path",
-        "sub_indication",
-    )
+    __slots__ = {
+        "_report": "",
+        "_source": "",
+        "error": "Why the input could not be processed (``None`` when it was).",
+        "index": "The input's position in the inputs given, from 0.",
+        "outcome": "What happened to the input: an :class:`Outcome`.",
+        "output": "The file written by :func:`sign` or :func:`extend` (``None`` otherwise).",
+        "path": "The input's path, as given or as found by :func:`iter_files`.",
+        "sub_indication": "The ETSI sub-indication of a verification, or ``None``.",
+    }
 
     index: int
     path: str
@@ -326,18 +329,26 @@ def _rebuild_result(
 
 
 # What a worker sends back for one chunk: a row per input, in the order of the chunk, with the
-# outcome's value, the ETSI sub-indication and the error; and the reports of the whole chunk
-# (the report objects themselves, None where an input has none) pickled together. Index, path
-# and output path are already known to the collecting process, so they do not travel back.
+# outcome's value, the ETSI sub-indication and the error; and the reports (the report objects
+# themselves) in groups of inputs with the same row, each group pickled together with the
+# positions of its inputs in the chunk. Index, path and output path are already known to the
+# collecting process, so they do not travel back.
 #
-# Why the reports go as one pickle per chunk, as objects: pickling shares every string and
-# object the reports have in common (check titles, messages, the signer's chain), so a chunk's
-# reports cost a worker about a third of what turning each into a dict and pickling that did,
-# and a quarter of the bytes. The collecting process decodes a chunk's reports only when a
-# caller reads one of them, and makes the dict (``to_dict()``) then.
+# Why reports go pickled in groups, as objects: pickling shares every string and object the
+# reports have in common (check titles, messages, the signer's chain), so a chunk's reports
+# cost a worker about a third of what turning each into a dict and pickling that alone did, and
+# a quarter of the bytes. The collecting process decodes a group only when a caller reads one
+# of its reports, and makes the dict (``to_dict()``) then. Grouping by outcome and
+# sub-indication keeps what a kept result holds on to in proportion: a caller who keeps the
+# failures of a run keeps the failures' reports, not every chunk that had one failure in it.
 _Row = tuple[str, str | None, str | None]
-_Packed = tuple[list[_Row], bytes | None]
+_Group = tuple[list[int], bytes]
+_Packed = tuple[list[_Row], list[_Group]]
 _OUTCOMES = {o.value: o for o in Outcome}
+
+
+def _pickled(reports: list[object]) -> bytes:
+    return pickle.dumps(reports, pickle.HIGHEST_PROTOCOL)
 
 
 class _Collected:
@@ -354,13 +365,27 @@ class _Collected:
         self.reports.append(report)
 
     def packed(self) -> _Packed:
-        if all(report is None for report in self.reports):
-            return self.rows, None
-        return self.rows, pickle.dumps(self.reports, pickle.HIGHEST_PROTOCOL)
+        positions: dict[_Row, list[int]] = {}
+        for position, (row, report) in enumerate(zip(self.rows, self.reports, strict=True)):
+            if report is not None:
+                positions.setdefault(row, []).append(position)
+        groups: list[_Group] = []
+        for members in positions.values():
+            try:
+                groups.append((members, _pickled([self.reports[i] for i in members])))
+            except Exception:
+                # One report that cannot be serialised must not sink its chunk: the others
+                # go one by one, and only that input is an error.
+                for i in members:
+                    try:
+                        groups.append(([i], _pickled([self.reports[i]])))
+                    except Exception as exc:
+                        self.rows[i] = _unexpected(exc)
+        return self.rows, groups
 
 
 class _ChunkReports:
-    """The reports of one chunk, serialised until a caller reads one; each handed out once."""
+    """One group of reports, serialised until a caller reads one; each handed out once."""
 
     __slots__ = ("_blob", "_decoded", "lock")
 
@@ -369,7 +394,7 @@ class _ChunkReports:
         self._decoded: list[Any] | None = None
         self.lock = threading.Lock()
 
-    def take(self, position: int) -> dict[str, Any] | None:
+    def take(self, position: int) -> dict[str, Any]:
         """The report at ``position`` as a dict; the object is then let go (call under lock)."""
         if self._decoded is None:
             assert self._blob is not None
@@ -377,11 +402,8 @@ class _ChunkReports:
             # executor's own unpickling of every task result.
             self._decoded = pickle.loads(self._blob)  # noqa: S301
             self._blob = None
-        report = self._decoded[position]
-        self._decoded[position] = None
-        if report is None:
-            return None
-        data: dict[str, Any] = report.to_dict()
+        data: dict[str, Any] = self._decoded[position].to_dict()
+        self._decoded[position] = None  # only once the dict is made: a failure can be retried
         return data
 
 
@@ -401,22 +423,20 @@ def _to_json(data: dict[str, Any]) -> bytes:
 
 
 def _unpack(chunk: list[_Item], packed: _Packed) -> Iterator[BatchResult]:
-    rows, blob = packed
+    rows, groups = packed
     if len(rows) != len(chunk):
         raise RuntimeError(f"a worker returned {len(rows)} results for {len(chunk)} inputs")
-    reports = None if blob is None else _ChunkReports(blob)
-    for position, ((index, path, target, _root), (value, sub, error)) in enumerate(
-        zip(chunk, rows, strict=True)
+    sources: list[tuple[_ChunkReports, int] | None] = [None] * len(rows)
+    for members, blob in groups:
+        reports = _ChunkReports(blob)
+        for k, position in enumerate(members):
+            sources[position] = (reports, k)
+    for (index, path, target, _root), (value, sub, error), source in zip(
+        chunk, rows, sources, strict=True
     ):
         outcome = _OUTCOMES[value]
         yield BatchResult._from_worker(
-            index,
-            path,
-            outcome,
-            None if reports is None else (reports, position),
-            sub,
-            error,
-            target if outcome is Outcome.DONE else None,
+            index, path, outcome, source, sub, error, target if outcome is Outcome.DONE else None
         )
 
 
@@ -428,7 +448,8 @@ class VerifyJob:
     """What every worker needs to verify: trust anchors, policy and revocation data.
 
     Kept as PEM/DER bytes and plain values so it pickles small and hashes as the key of the
-    per-process verifier cache. ``min_level`` is ``None`` (or ``"none"``) for no minimum;
+    per-process verifier cache. The job travels with every task: with large CRLs, a larger
+    ``chunk_size`` sends it less often. ``min_level`` is ``None`` (or ``"none"``) for no minimum;
     ``at`` is the validation time (``None``: now, taken per document).
     """
 
@@ -761,6 +782,14 @@ def _check_inside(path: str, root: str, opened: os.stat_result) -> None:
 # --------------------------------------------------------------------------- the run
 
 
+def _width(executor: Executor) -> int:
+    # How many tasks the executor runs at once. The standard library's pools know it (as a
+    # private attribute, stable since they were written); other executors (Dask's) do not
+    # say, and get one per CPU of this machine unless the caller gives ``window``.
+    width = getattr(executor, "_max_workers", None)
+    return width if isinstance(width, int) and width > 0 else default_workers()
+
+
 def default_workers() -> int:
     """The number of CPUs this process may run on (the default pool size)."""
     try:
@@ -772,7 +801,9 @@ def default_workers() -> int:
 class InlineExecutor(Executor):
     """An executor that runs each task at once, in the calling thread.
 
-    For one-worker runs, debugging and tests: no process is started and nothing is pickled.
+    For one-worker runs, debugging and tests: no process is started, and tasks and their
+    arguments are not pickled (reports are serialised as for any executor, so results are the
+    same whatever runs them).
     """
 
     def submit(self, fn: Callable[..., _R], /, *args: Any, **kwargs: Any) -> Future[_R]:
@@ -832,14 +863,14 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
         self._func = func
         self._job = job
         self._own = executor is None
-        workers = default_workers()
         self._pool: Executor = (
             executor
             if executor is not None
-            else ProcessPoolExecutor(workers, initializer=ignore_sigint)
+            else ProcessPoolExecutor(default_workers(), initializer=ignore_sigint)
         )
         if window is None:
-            window = 1 if isinstance(self._pool, InlineExecutor) else 4 * max(2, workers)
+            inline = isinstance(self._pool, InlineExecutor)
+            window = 1 if inline else 4 * max(2, _width(self._pool))
         self._window = window
         if self._window < 1:
             raise ValueError("window must be at least 1")
@@ -1080,9 +1111,11 @@ def validate(
 
     ``executor``: any executor (default: a process pool with one worker per CPU, shut down
     when the run ends). ``chunk_size``: the most paths sent in one task; chunks start small and
-    grow to it, so the first results come at once. ``window``: the most tasks in flight (default
-    four per CPU) — this bounds memory. ``progress`` is called with the number of inputs that
-    just finished. Each result's ``report`` is ``ValidationReport.to_dict()``.
+    grow to it, so the first results come at once. ``window``: the most tasks in flight — this
+    bounds memory; the default is four per worker of a standard-library pool, else four per CPU
+    of this machine (give it for a Dask cluster: ``4 * sum(client.nthreads().values())``).
+    ``progress`` is called with the number of inputs that just finished. Each result's
+    ``report`` is ``ValidationReport.to_dict()``.
     """
     return BatchRun(_validate_chunk, None, _indexed(paths), executor, chunk_size, window, progress)
 
@@ -1167,7 +1200,7 @@ def _each_output(items: list[_Item], produce: Callable[[IO[bytes]], bytes]) -> _
             rows.append(_unexpected(exc))
         else:
             rows.append(_DONE)
-    return rows, None
+    return rows, []
 
 
 _CERTS: dict[tuple[bytes, ...], tuple[x509.Certificate, ...]] = {}
