@@ -19,7 +19,12 @@ Measures
    - ``batch.verify`` on a 1-worker pool (the machinery's own cost: chunks out, results back,
      ordering) and on the in-process executor;
    - with ``--start-methods``, 2-worker runs whose pool starts workers another way
-     (``forkserver`` or ``spawn``: each worker imports the library itself).
+     (``forkserver`` or ``spawn``: each worker imports the library itself);
+   - a caller who reads every report: the single loop writing each report as a JSON Lines
+     entry (``to_dict()`` and ``json.dumps``, as ``edocstd verify --report`` writes them)
+     against ``batch.verify`` on 2 workers writing ``BatchResult.json_line()`` for each result.
+     Both write to ``os.devnull``. Here the collecting process decodes every report and
+     encodes its JSON, while the workers verify.
 
    The documents: ``--distinct`` (default 50) different B-B signatures of the sample licence
    (RSA-2048, two-level chain, each signed separately so each has its own signature value and
@@ -78,6 +83,8 @@ TWO = "batch.verify, 2 worker processes"
 CEILING = "2 independent assess loops (no batch)"
 ONE = "batch.verify, 1 worker process"
 INLINE = "batch.verify, in-process executor"
+SINGLE_JSON = "single process, every report as JSON"
+TWO_JSON = "batch.verify 2 workers, every json_line()"
 
 
 def make_corpus(root: Path, n: int, distinct: int) -> tuple[list[Path], bytes]:
@@ -99,6 +106,33 @@ def make_corpus(root: Path, n: int, distinct: int) -> tuple[list[Path], bytes]:
 def run_plain(paths: list[Path], trust_pem: bytes) -> int:
     verifier = Verifier(TrustStore.from_pem(trust_pem), Policy(revocation="none"))
     return sum(verifier.assess(p).passed for p in paths)
+
+
+def run_plain_json(paths: list[Path], trust_pem: bytes) -> int:
+    """The plain loop, writing each report as the JSON Lines entry batch would write."""
+    verifier = Verifier(TrustStore.from_pem(trust_pem), Policy(revocation="none"))
+    passed = 0
+    with open(os.devnull, "wb") as out:
+        for i, path in enumerate(paths):
+            report = verifier.assess(path)
+            passed += report.passed
+            line = {"file": str(path), "index": i, "outcome": report.indication.value}
+            line.update(report.to_dict())
+            out.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+    return passed
+
+
+def run_batch_json(paths: list[Path], job: batch.VerifyJob) -> int:
+    passed = 0
+    with (
+        ProcessPoolExecutor(2, initializer=batch.ignore_sigint) as pool,
+        batch.verify(paths, job, executor=pool) as run,
+        open(os.devnull, "wb") as out,
+    ):
+        for result in run:
+            passed += result.ok
+            out.write(result.json_line())
+    return passed
 
 
 def _half(paths: list[Path], trust_pem: bytes) -> None:
@@ -278,6 +312,11 @@ def main() -> None:
         help="before each run, wait up to this many seconds for other processes to go quiet",
     )
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument(
+        "--skip-reports",
+        action="store_true",
+        help="leave out the runs that read every report (JSON Lines)",
+    )
     parser.add_argument("--memory-child", nargs=3, metavar=("ROOT", "N", "TRUST"))
     args = parser.parse_args()
     if args.memory_child:
@@ -307,6 +346,9 @@ def main() -> None:
             ONE: lambda: run_batch(paths, job, 1),
             INLINE: lambda: run_batch(paths, job, None),
         }
+        if not args.skip_reports:
+            runs[SINGLE_JSON] = lambda: run_plain_json(paths, trust_pem)
+            runs[TWO_JSON] = lambda: run_batch_json(paths, job)
         results: dict[str, list[Run]] = {name: [] for name in runs}
         # A first, untimed pass warms the page cache and this process's own caches, so that
         # the first timed round is not the odd one out.
@@ -391,6 +433,15 @@ def main() -> None:
             f"{cpu_top / cpu_single:.2f}×; the batch machinery (2-worker batch vs independent "
             f"loops): {cpu_two / cpu_top:.2f}×"
         )
+        if not args.skip_reports:
+            with_json = [
+                t.rate / s.rate
+                for s, t in zip(results[SINGLE_JSON], results[TWO_JSON], strict=True)
+            ]
+            print(
+                "reading every report (JSON Lines written), 2 workers vs single process: "
+                f"best {max(with_json):.2f}×, median {_median(with_json):.2f}×"
+            )
         loads = [r.load for rs in results.values() for r in rs]
         print(f"1-minute load average before the runs: {min(loads):.1f}–{max(loads):.1f}")
 
