@@ -182,8 +182,34 @@ def test_stop_then_cancel_returns_finished_results_in_order_and_nothing_twice(
     assert indexes == sorted(set(indexes))
     assert len(indexes) < len(paths)
     assert [r.path for r in seen] == paths[: len(seen)]
+    assert not run.complete  # inputs were left unjudged
     with pytest.raises(StopIteration):
         next(run)
+
+
+def test_a_run_is_complete_only_when_every_input_gave_its_result(tmp_path: Path) -> None:
+    paths = []
+    for i in range(5):
+        path = tmp_path / f"doc{i}.xml"
+        path.write_bytes(sample_xml())
+        paths.append(path)
+    with batch.validate(paths, executor=batch.InlineExecutor()) as run:
+        assert not run.complete
+        assert len(list(run)) == 5
+        assert run.complete
+    # Stopped after the last input's result (before the run itself saw the inputs end):
+    # cancel() finds nothing left, and the run is complete.
+    with batch.validate(paths, executor=batch.InlineExecutor(), chunk_size=1) as run:
+        firsts = [next(run) for _ in range(5)]
+        run.stop()
+        assert run.cancel() == [] and run.complete
+    assert [r.index for r in firsts] == list(range(5))
+    # Stopped earlier: not complete, however the rest would have gone.
+    with batch.validate(paths, executor=batch.InlineExecutor(), chunk_size=1) as run:
+        next(run)
+        run.stop()
+        run.cancel()
+        assert not run.complete
 
 
 # --------------------------------------------------------------------------- validate / verify

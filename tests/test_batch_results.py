@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from _batch_corpus import signed_documents, validate_corpus, verify_corpus
-from edocstd import batch
+from edocstd import EdocError, batch
 from edocstd.testing.pki import TestPKI
 from edocstd.testing.samples import sample_xml
 
@@ -32,13 +33,18 @@ def _reference_line(result: batch.BatchResult) -> bytes:
     return (json.dumps(result.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """From now on, every blob ``edocstd.batch`` unpickles is appended to the list returned."""
+def _count_decodes(monkeypatch: pytest.MonkeyPatch, linger: float = 0.0) -> list[bytes]:
+    """From now on, every blob ``edocstd.batch`` unpickles is appended to the list returned.
+
+    ``linger`` holds each decode open that long, so that readers in other threads arrive
+    while it runs (it widens a race; nothing is timed).
+    """
     decoded: list[bytes] = []
     real_loads = pickle.loads
 
     def counting(data: bytes, /, **kwargs: Any) -> Any:
         decoded.append(data)
+        time.sleep(linger)
         return real_loads(data, **kwargs)
 
     monkeypatch.setattr(batch.pickle, "loads", counting)
@@ -177,7 +183,7 @@ def test_each_group_of_reports_decodes_once_and_each_result_gets_its_own(
         batch.verify(corpus.ordered(), fixed, executor=pool, chunk_size=16) as run,
     ):
         results = list(run)
-    decoded = _count_decodes(monkeypatch)
+    decoded = _count_decodes(monkeypatch, linger=0.02)
     # Eight threads read every report at once: each result still gets its own report, the
     # same one on every read, and the reports of a chunk with one outcome and sub-indication
     # are decoded once however many ask.
@@ -231,11 +237,12 @@ class _Unpicklable:
 class _FailsOnce:
     """A report whose first ``to_dict()`` fails."""
 
-    calls = 0
+    def __init__(self) -> None:
+        self.calls = 0
 
     def to_dict(self) -> dict[str, Any]:
-        _FailsOnce.calls += 1
-        if _FailsOnce.calls == 1:
+        self.calls += 1
+        if self.calls == 1:
             raise MemoryError("first try")
         return {"valid": True, "problems": []}
 
@@ -295,3 +302,11 @@ def test_the_default_window_follows_the_width_of_the_pool_given(tmp_path: Path) 
         assert pool.submitted == 48
         with run:
             assert sum(1 for _ in run) == 200
+
+
+def test_a_report_from_a_worker_on_another_release_is_refused() -> None:
+    collected = batch._Collected()
+    collected.add((batch.Outcome.VALID.value, None, None), None)
+    _version, rows, groups = collected.packed()
+    with pytest.raises(EdocError, match="same release"):
+        list(batch._unpack(_items(1), ("0.0.1", rows, groups)))

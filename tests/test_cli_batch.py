@@ -402,11 +402,12 @@ class _HoldOne(Executor):
         return self._pool.submit(fn, *args, **kwargs)
 
     def release(self) -> None:
-        """Run the held task now, unless it was cancelled meanwhile."""
-        if self.held is None or self._call is None or not self.held.set_running_or_notify_cancel():
+        """Run the held task now, unless it was cancelled or released before (safe twice)."""
+        call, self._call = self._call, None
+        if self.held is None or call is None or not self.held.set_running_or_notify_cancel():
             return
         try:
-            self.held.set_result(self._call())
+            self.held.set_result(call())
         except BaseException as exc:
             self.held.set_exception(exc)
 
@@ -628,3 +629,68 @@ def test_summary_speaks_thai(validate_dir: Corpus, capsys: pytest.CaptureFixture
     assert "ไม่ถูกต้อง" in out
     assert "สรุปผล" in err
     assert _summary(err)[("รวม", "")] == 12
+
+
+def _validate_opts(docs: Path) -> _clirun.Options:
+    return _clirun.Options(
+        jobs=1,
+        report=None,
+        json=False,
+        quiet=False,
+        lang="en",
+        command="validate",
+        inputs=(str(docs),),
+    )
+
+
+def _start_inline(docs: Path) -> _clirun.StartRun:
+    def start(_given: Executor, _chunk: int, progress: batch.Progress) -> batch.BatchRun[None]:
+        return batch.validate(
+            batch.iter_files([docs]), executor=batch.InlineExecutor(), progress=progress
+        )
+
+    return start
+
+
+@pytest.mark.parametrize(("buffering", "change", "code"), [(-1, "arrives", 0), (1, "leaves", 1)])
+def test_a_closed_stdout_judges_the_run_by_what_it_did_not_by_the_directory_afterwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buffering: int, change: str, code: int
+) -> None:
+    # An inbox changes while it is read. Block-buffered, the closed pipe shows only at the
+    # final flush, after every input was judged: a file arriving meanwhile must not turn the
+    # usual 0 into 1. Line-buffered, the first line fails and the run stops after one input: the
+    # others leaving the directory meanwhile must not turn that into 0.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"licence-{i}.xml").write_bytes(sample_xml())
+    read, write = os.pipe()
+    os.close(read)
+    stdout = open(write, "w", encoding="utf-8", buffering=buffering)  # noqa: SIM115 - closed below
+
+    def human(result: batch.BatchResult) -> None:
+        print(f"{result.path}: valid")
+        if change == "arrives":
+            (docs / f"new-{result.index}.xml").write_bytes(sample_xml())
+        else:
+            for other in docs.glob("licence-[12].xml"):
+                other.unlink()
+
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        got = _clirun.run_many(_validate_opts(docs), _start_inline(docs), lambda r: {}, human)
+    finally:
+        monkeypatch.undo()
+        stdout.close()  # now on the null device: its flush cannot fail
+    assert got == code
+
+
+def test_a_report_that_cannot_be_read_back_spoils_only_its_own_input() -> None:
+    broken = batch.BatchResult._from_worker(
+        4, "a.xml", batch.Outcome.VALID, (batch._ChunkReports(b"not a pickle"), 0), None, None, None
+    )
+    result = _clirun._readable(broken)
+    assert (result.index, result.path, result.outcome) == (4, "a.xml", batch.Outcome.ERROR)
+    assert result.error is not None and result.error.startswith("internal error:")
+    fine = batch.BatchResult(5, "b.xml", batch.Outcome.VALID, {"valid": True, "problems": []})
+    assert _clirun._readable(fine) is fine

@@ -169,14 +169,24 @@ class CliDirective(SphinxDirective):
 
 @functools.cache
 def _imports(module_name: str) -> dict[str, str]:
-    """Local name -> full name for every import in a module, ``TYPE_CHECKING`` ones included."""
+    """Local name -> full name for a module's top-level imports, ``TYPE_CHECKING`` ones included.
+
+    Imports inside functions are left out: they name things for that function alone, and must
+    not change what a name in the module's annotations stands for.
+    """
     try:
         module = importlib.import_module(module_name)
         tree = ast.parse(inspect.getsource(module))
     except (ImportError, OSError, TypeError, SyntaxError):
         return {}
+    statements: list[ast.stmt] = []
+    for top in tree.body:
+        if isinstance(top, ast.If):  # ``if TYPE_CHECKING:`` (and its else)
+            statements.extend(top.body + top.orelse)
+        else:
+            statements.append(top)
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -236,6 +246,10 @@ def _defining_module(node: nodes.Element) -> str | None:
         return context
     obj = _lookup(".".join(filter(None, [signature.get("module"), signature["fullname"]])))
     obj = getattr(obj, "fget", obj)  # a property's annotations are its getter's
+    if not (inspect.isclass(obj) or inspect.isroutine(obj)):
+        # An alias or an instance carries the module of what it stands for (``Callable``'s,
+        # its class's), not the one that wrote the annotation.
+        return context
     module = getattr(obj, "__module__", None)
     return module if isinstance(module, str) else context
 

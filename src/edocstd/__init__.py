@@ -6,6 +6,7 @@ from edocstd._ids import is_valid_thai_id, thai_id_check_digit
 from edocstd._level import Level
 from edocstd._report import Location, Problem, ValidationReport
 from edocstd._thai import buddhist_year, format_date
+from edocstd._version import __version__
 from edocstd.errors import (
     CertificateError,
     DocumentError,
@@ -57,8 +58,6 @@ from edocstd.verify import (
     VerifiedDocument,
     Verifier,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "C14N",

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, TextIO
@@ -109,8 +108,12 @@ def run_many(
 
         stdout_closed = False  # the reader of standard output went away (``| head``)
 
+        shows_reports = report is not None or out is not None or not opts.quiet
+
         def emit(result: batch.BatchResult) -> None:
             nonlocal done, stdout_closed
+            if shows_reports:
+                result = _readable(result)
             done += 1
             counts[_summary_key(result)] += 1
             if report is not None:
@@ -158,9 +161,7 @@ def run_many(
             return EXIT_INTERRUPTED
         if done == 0 or any(key[0] == batch.Outcome.UNREADABLE for key in counts):
             return EXIT_USAGE
-        if not _all_judged(opts.inputs, done) or any(
-            not batch.Outcome(key[0]).positive for key in counts
-        ):
+        if not run.complete or any(not batch.Outcome(key[0]).positive for key in counts):
             return EXIT_NEGATIVE
         return EXIT_OK
 
@@ -192,11 +193,22 @@ def run_many(
     return EXIT_OK
 
 
-def _all_judged(inputs: tuple[str, ...], done: int) -> bool:
-    """Whether ``done`` results cover every input (the walk stops after ``done + 1`` entries)."""
-    # Walked again rather than counted up front: the count is only needed on this rare path,
-    # and the walk is cheap beside judging the documents it lists.
-    return next(islice(batch.iter_files(inputs), done, None), None) is None
+def _readable(result: batch.BatchResult) -> batch.BatchResult:
+    """``result``, or an internal-error result for its input if its report cannot be read.
+
+    Reports are decoded here, in the collecting process, when first read: one that cannot be
+    must spoil only its own input, as any failure in a worker does, not the whole run.
+    """
+    try:
+        _ = result.report
+    except Exception as exc:
+        return batch.BatchResult(
+            result.index,
+            result.path,
+            batch.Outcome.ERROR,
+            error=f"internal error: {type(exc).__name__}: {exc}",
+        )
+    return result
 
 
 def silence_stdout() -> None:

@@ -59,7 +59,8 @@ from pathlib import Path, PosixPath, WindowsPath
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
-from edocstd.errors import InputError
+from edocstd._version import __version__ as _VERSION
+from edocstd.errors import EdocError, InputError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -343,7 +344,8 @@ def _rebuild_result(
 # failures of a run keeps the failures' reports, not every chunk that had one failure in it.
 _Row = tuple[str, str | None, str | None]
 _Group = tuple[list[int], bytes]
-_Packed = tuple[list[_Row], list[_Group]]
+_Packed = tuple[str, list[_Row], list[_Group]]
+"""The worker's edocstd version, the rows, and the groups of reports."""
 _OUTCOMES = {o.value: o for o in Outcome}
 
 
@@ -381,7 +383,7 @@ class _Collected:
                         groups.append(([i], _pickled([self.reports[i]])))
                     except Exception as exc:
                         self.rows[i] = _unexpected(exc)
-        return self.rows, groups
+        return _VERSION, self.rows, groups
 
 
 class _ChunkReports:
@@ -423,7 +425,15 @@ def _to_json(data: dict[str, Any]) -> bytes:
 
 
 def _unpack(chunk: list[_Item], packed: _Packed) -> Iterator[BatchResult]:
-    rows, groups = packed
+    version, rows, groups = packed
+    if version != _VERSION:
+        # Reports travel as the library's own objects, whose fields are restored by position:
+        # a worker on another release could shift one field into another without a sound.
+        raise EdocError(
+            f"a worker runs edocstd {version} and this process {_VERSION}: every worker must "
+            f"run the same release / ผู้ทำงานใช้ edocstd รุ่น {version} แต่กระบวนการนี้ใช้รุ่น "
+            f"{_VERSION}: ทุกเครื่องต้องใช้รุ่นเดียวกัน"
+        )
     if len(rows) != len(chunk):
         raise RuntimeError(f"a worker returned {len(rows)} results for {len(chunk)} inputs")
     sources: list[tuple[_ChunkReports, int] | None] = [None] * len(rows)
@@ -845,7 +855,7 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
     down. :meth:`stop` may be called from a signal handler: iteration then ends at the next
     result boundary, and :meth:`cancel` cancels the work not yet started and returns every
     result that finished but was not yet handed out, in input order (with gaps where the work
-    was cancelled).
+    was cancelled). :attr:`complete` says whether every input has given its result.
     """
 
     def __init__(
@@ -880,6 +890,8 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
         self._ready: deque[BatchResult] = deque()
         self._progress = progress
         self._exhausted = False
+        self._taken = 0  # inputs read from the iterable
+        self._given = 0  # results handed out (by iteration or cancel())
         self._stopping = False
         self._closed = False
         try:
@@ -898,6 +910,7 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
     def __next__(self) -> BatchResult:
         while True:
             if self._ready:
+                self._given += 1
                 return self._ready.popleft()
             if self._stopping or self._closed:
                 raise StopIteration
@@ -927,6 +940,7 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
                 return
             future = self._pool.submit(self._func, self._job, chunk)
             self._pending.append((future, chunk))
+            self._taken += len(chunk)
 
     def _wait(self, head: Future[_Packed], timeout: float) -> None:
         if self._progress is None:
@@ -974,8 +988,21 @@ class BatchRun(Iterator[BatchResult], Generic[_T]):
             except Exception:  # noqa: S112 - a failed chunk has no result to keep
                 continue
             self._count(f, len(chunk))
+        self._given += len(out)
+        if not self._exhausted and next(self._chunks, None) is None:
+            # Stopped just as the inputs ran out: nothing was left to judge.
+            self._exhausted = True
         self.close()
         return out
+
+    @property
+    def complete(self) -> bool:
+        """True when every input has given its result (by iteration or :meth:`cancel`).
+
+        False while results are still to come, and for a run stopped with inputs not yet
+        judged — work cancelled, or inputs not yet read (:meth:`cancel` looks for one more).
+        """
+        return self._exhausted and self._given == self._taken
 
     def close(self) -> None:
         """Cancel what is pending and shut down the pool this run created."""
@@ -1200,7 +1227,7 @@ def _each_output(items: list[_Item], produce: Callable[[IO[bytes]], bytes]) -> _
             rows.append(_unexpected(exc))
         else:
             rows.append(_DONE)
-    return rows, []
+    return _VERSION, rows, []
 
 
 _CERTS: dict[tuple[bytes, ...], tuple[x509.Certificate, ...]] = {}
