@@ -383,6 +383,21 @@ def test_ctrl_c_stops_cleanly_and_the_report_keeps_every_finished_result(
     assert total == len(records)
 
 
+def _validate_opts(
+    docs: Path, *, report: Path | None = None, quiet: bool = False
+) -> _clirun.Options:
+    """Options for an in-process ``edocstd validate DIR`` run with one worker."""
+    return _clirun.Options(
+        jobs=1,
+        report=None if report is None else str(report),
+        json=False,
+        quiet=quiet,
+        lang="en",
+        command="validate",
+        inputs=(str(docs),),
+    )
+
+
 class _HoldOne(Executor):
     """Threads run every task but one, which waits unstarted (so cancellable) for release."""
 
@@ -454,15 +469,7 @@ def test_ctrl_c_keeps_results_that_finished_while_earlier_work_was_still_waiting
             progress=count,
         )
 
-    opts = _clirun.Options(
-        jobs=1,
-        report=str(report),
-        json=False,
-        quiet=True,
-        lang="en",
-        command="validate",
-        inputs=(str(corpus.root),),
-    )
+    opts = _validate_opts(corpus.root, report=report, quiet=True)
     # Only against a hang: if the stop never comes, the held work runs and the run ends whole.
     guard = threading.Timer(120, executor.release)
     guard.start()
@@ -518,15 +525,7 @@ def test_a_run_cut_short_by_a_closed_stdout_exits_1_though_every_outcome_seen_wa
             batch.iter_files([docs]), executor=executor, chunk_size=4, window=16, progress=progress
         )
 
-    opts = _clirun.Options(
-        jobs=1,
-        report=str(report),
-        json=False,
-        quiet=False,
-        lang="en",
-        command="validate",
-        inputs=(str(docs),),
-    )
+    opts = _validate_opts(docs, report=report)
     guard = threading.Timer(120, executor.release)  # only against a hang
     guard.start()
     try:
@@ -629,18 +628,6 @@ def test_summary_speaks_thai(validate_dir: Corpus, capsys: pytest.CaptureFixture
     assert "ไม่ถูกต้อง" in out
     assert "สรุปผล" in err
     assert _summary(err)[("รวม", "")] == 12
-
-
-def _validate_opts(docs: Path) -> _clirun.Options:
-    return _clirun.Options(
-        jobs=1,
-        report=None,
-        json=False,
-        quiet=False,
-        lang="en",
-        command="validate",
-        inputs=(str(docs),),
-    )
 
 
 def _start_inline(docs: Path) -> _clirun.StartRun:
