@@ -674,7 +674,7 @@ def test_a_closed_stdout_judges_the_run_by_what_it_did_not_by_the_directory_afte
 
 def test_a_report_that_cannot_be_read_back_spoils_only_its_own_input() -> None:
     broken = batch.BatchResult._from_worker(
-        4, "a.xml", batch.Outcome.VALID, (batch._ChunkReports(b"not a pickle"), 0), None, None, None
+        4, "a.xml", batch.Outcome.VALID, (batch._ReportGroup(b"not a pickle"), 0), None, None, None
     )
     result = _clirun._readable(broken)
     assert (result.index, result.path, result.outcome) == (4, "a.xml", batch.Outcome.ERROR)

@@ -169,7 +169,7 @@ class BatchResult:
     output: str | None
     sub_indication: str | None
     _report: dict[str, Any] | None
-    _source: tuple[_ChunkReports, int] | None
+    _source: tuple[_ReportGroup, int] | None
 
     def __init__(
         self,
@@ -193,7 +193,7 @@ class BatchResult:
         index: int,
         path: str,
         outcome: Outcome,
-        source: tuple[_ChunkReports, int] | None,
+        source: tuple[_ReportGroup, int] | None,
         sub_indication: str | None,
         error: str | None,
         output: str | None,
@@ -208,7 +208,7 @@ class BatchResult:
         path: str,
         outcome: Outcome,
         report: dict[str, Any] | None,
-        source: tuple[_ChunkReports, int] | None,
+        source: tuple[_ReportGroup, int] | None,
         sub_indication: str | None,
         error: str | None,
         output: str | None,
@@ -386,7 +386,7 @@ class _Collected:
         return _VERSION, self.rows, groups
 
 
-class _ChunkReports:
+class _ReportGroup:
     """One group of reports, serialised until a caller reads one; each handed out once."""
 
     __slots__ = ("_blob", "_decoded", "lock")
@@ -436,9 +436,9 @@ def _unpack(chunk: list[_Item], packed: _Packed) -> Iterator[BatchResult]:
         )
     if len(rows) != len(chunk):
         raise RuntimeError(f"a worker returned {len(rows)} results for {len(chunk)} inputs")
-    sources: list[tuple[_ChunkReports, int] | None] = [None] * len(rows)
+    sources: list[tuple[_ReportGroup, int] | None] = [None] * len(rows)
     for members, blob in groups:
-        reports = _ChunkReports(blob)
+        reports = _ReportGroup(blob)
         for k, position in enumerate(members):
             sources[position] = (reports, k)
     for (index, path, target, _root), (value, sub, error), source in zip(
